@@ -1,0 +1,306 @@
+"""``AsyncQoder``: configuration, the pool it owns or borrows, and its lifetime."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import ssl
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import attrs
+
+from ._errors import InvalidParameterError, ParameterTypeError
+from ._hooks import Hooks
+from ._pipeline import (
+    NOT_GIVEN,
+    NotGiven,
+    Pipeline,
+    PipelineConfig,
+    TokenProvider,
+    _Secret,
+    checked_extra_headers,
+)
+from ._pool import HttpPool
+from ._retry import RetryPolicy
+from ._version import __version__
+from .resources.sessions import AsyncSessionsAPI
+
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_RESPONSE_BYTES", "AsyncQoder"]
+
+_log = logging.getLogger("qoder_async")
+
+DEFAULT_BASE_URL = "https://openapi.qoder.sh/api/v1/cloud"
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+_TOKEN_ENV = ("QODER_PAT", "QODER_ACCESS_TOKEN")
+_BASE_URL_ENV = "QODER_BASE_URL"
+USER_AGENT = f"qoder-async/{__version__}"
+
+
+class AsyncQoder:
+    """Async client for the Qoder Cloud Agents API over one pooled ``aiohttp`` session.
+
+    Args:
+        api_key: a PAT (``pt-...``), or a callable / async callable returning one, called for
+            every attempt (rotating tokens). Defaults to ``$QODER_PAT``, then
+            ``$QODER_ACCESS_TOKEN``.
+        base_url: API root; defaults to ``$QODER_BASE_URL``, then ``https://openapi.qoder.sh/api/v1/cloud``.
+        timeout: seconds per attempt (connect is capped at 10 s); ``None`` for no limit.
+        retry: a :class:`RetryPolicy`; default 2 retries with backoff.
+        max_connections: size of the connection pool.
+        http_session: an ``aiohttp.ClientSession`` you own; used as is, never closed by us.
+        default_headers: extra headers for every request (``Authorization`` is refused here).
+        workspace_id: sent as ``qoder-workspace-id``.
+        betas: beta feature ids, sent as a comma list in ``x-qoder-beta``.
+        hooks: :class:`Hooks` callbacks for metrics and tracing.
+        trace_configs: ``aiohttp.TraceConfig`` objects for the pool we create.
+        max_response_bytes: larger response bodies fail with ``APIResponseValidationError``.
+        verify_ssl: ``False`` (or an ``ssl.SSLContext``) changes TLS verification; ``False`` warns.
+        allow_insecure_http: allow ``http://`` to a host other than loopback.
+
+    Example::
+
+        async with AsyncQoder(api_key="pt-...") as client:
+            session = await client.sessions.create(agent="agent_01", environment_id="env_01")
+    """
+
+    sessions: AsyncSessionsAPI
+    """The Sessions endpoints, see :class:`AsyncSessionsAPI`."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | TokenProvider | None = None,
+        base_url: str | None = None,
+        timeout: float | None = 60.0,
+        retry: RetryPolicy | None = None,
+        max_connections: int = 100,
+        http_session: aiohttp.ClientSession | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        workspace_id: str | None = None,
+        betas: Sequence[str] | None = None,
+        hooks: Hooks | None = None,
+        trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        verify_ssl: bool | ssl.SSLContext = True,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        token, provider = _resolve_api_key(api_key)
+        url = _resolve_base_url(base_url, allow_insecure_http)
+        if not isinstance(max_connections, int) or isinstance(max_connections, bool):
+            raise ParameterTypeError("max_connections", "expected int")
+        if max_connections < 1:
+            raise InvalidParameterError("max_connections", "must be at least 1")
+        if http_session is not None and not isinstance(http_session, aiohttp.ClientSession):
+            raise ParameterTypeError("http_session", "expected an aiohttp.ClientSession")
+        if not isinstance(max_response_bytes, int) or max_response_bytes < 1:
+            raise InvalidParameterError("max_response_bytes", "must be a positive int")
+        if hooks is not None and not isinstance(hooks, Hooks):
+            raise ParameterTypeError("hooks", "expected a qoder_async.Hooks")
+        if verify_ssl is False:
+            _log.warning("TLS certificate verification is disabled for %s", _origin(url))
+        elif not isinstance(verify_ssl, (bool, ssl.SSLContext)):
+            raise ParameterTypeError("verify_ssl", "expected a bool or an ssl.SSLContext")
+        headers = _build_headers(default_headers, workspace_id, betas)
+        config = PipelineConfig(
+            base_url=url,
+            token=token,
+            token_provider=provider,
+            timeout=_check_timeout(timeout),
+            retry=_check_retry(retry),
+            headers=headers,
+            max_response_bytes=max_response_bytes,
+            hooks=hooks,
+        )
+        pool = HttpPool(
+            max_connections=max_connections,
+            http_session=http_session,
+            ssl_option=verify_ssl,
+            trace_configs=trace_configs,
+        )
+        self._init_view(Pipeline(pool, config))
+
+    def _init_view(self, pipeline: Pipeline) -> None:
+        self._pipeline = pipeline
+        self.sessions = AsyncSessionsAPI(pipeline)
+
+    # -- derived views ------------------------------------------------------------------
+
+    def with_options(
+        self,
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        retry: RetryPolicy | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        workspace_id: str | None = None,
+        betas: Sequence[str] | None = None,
+        api_key: str | TokenProvider | None = None,
+        hooks: Hooks | None = None,
+    ) -> AsyncQoder:
+        """A view of this client with other defaults, sharing its connection pool and lifetime.
+
+        No new ``ClientSession`` or connection is made; closing the parent closes the pool
+        for every view (closing a view closes it too).
+
+        Example::
+
+            patient = client.with_options(timeout=300, retry=RetryPolicy(max_retries=5))
+            await patient.sessions.create(agent="agent_01", environment_id="env_01")
+        """
+        config = self._pipeline.config
+        changes: dict[str, Any] = {}
+        if not isinstance(timeout, NotGiven):
+            changes["timeout"] = _check_timeout(timeout)
+        if retry is not None:
+            changes["retry"] = _check_retry(retry)
+        if default_headers is not None or workspace_id is not None or betas is not None:
+            merged = dict(config.headers)
+            merged.update(_build_headers(default_headers, workspace_id, betas, base=False))
+            changes["headers"] = merged
+        if api_key is not None:
+            changes["token"], changes["token_provider"] = _resolve_api_key(api_key)
+        if hooks is not None:
+            changes["hooks"] = hooks
+        view = object.__new__(AsyncQoder)
+        view._init_view(Pipeline(self._pipeline.pool, attrs.evolve(config, **changes)))
+        return view
+
+    # -- lifetime -----------------------------------------------------------------------
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether :meth:`aclose` was called (on this client or a view of its pool)."""
+        return self._pipeline.pool.closed
+
+    async def aclose(self) -> None:
+        """Close the connection pool if this client created it. Safe to call twice.
+
+        An ``http_session`` you passed in is left open: it is yours.
+        """
+        await self._pipeline.pool.aclose()
+
+    async def __aenter__(self) -> AsyncQoder:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        config = self._pipeline.config
+        auth = "provider" if config.token_provider is not None else "token"
+        state = "closed" if self.is_closed else "open"
+        return f"<AsyncQoder base_url={config.base_url!r} auth={auth} {state}>"
+
+
+def _resolve_api_key(api_key: object) -> tuple[_Secret | None, TokenProvider | None]:
+    if api_key is None:
+        for name in _TOKEN_ENV:
+            value = os.environ.get(name)
+            if value:
+                api_key = value.strip()
+                break
+        else:
+            raise InvalidParameterError(
+                "api_key",
+                "no API key: pass api_key=... or set QODER_PAT (or QODER_ACCESS_TOKEN)",
+            )
+    if isinstance(api_key, str):
+        if not api_key or any(c in api_key for c in "\r\n\x00 "):
+            raise InvalidParameterError("api_key", "must be a non-empty token without whitespace")
+        return _Secret(api_key), None
+    if callable(api_key):
+        return None, api_key
+    raise ParameterTypeError("api_key", "expected a str token or a callable returning one")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _resolve_base_url(base_url: object, allow_insecure_http: bool) -> str:
+    if base_url is None:
+        base_url = os.environ.get(_BASE_URL_ENV) or DEFAULT_BASE_URL
+    if not isinstance(base_url, str):
+        raise ParameterTypeError("base_url", "expected str")
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidParameterError("base_url", f"expected an http(s) URL, got {base_url[:100]!r}")
+    if parts.username or parts.password:
+        raise InvalidParameterError("base_url", "must not contain credentials")
+    if parts.query or parts.fragment:
+        raise InvalidParameterError("base_url", "must not contain a query or fragment")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname) and not allow_insecure_http:
+        raise InvalidParameterError(
+            "base_url",
+            "plain http:// would send the token in clear text; use https:// "
+            "or pass allow_insecure_http=True",
+        )
+    return base_url.strip().rstrip("/")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _check_timeout(timeout: object) -> float | None:
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise ParameterTypeError("timeout", "expected seconds as a number, or None")
+    if timeout <= 0:
+        raise InvalidParameterError("timeout", "must be positive")
+    return float(timeout)
+
+
+def _check_retry(retry: object) -> RetryPolicy:
+    if retry is None:
+        return RetryPolicy()
+    if not isinstance(retry, RetryPolicy):
+        raise ParameterTypeError("retry", "expected a qoder_async.RetryPolicy")
+    return retry
+
+
+def _build_headers(
+    default_headers: Mapping[str, str] | None,
+    workspace_id: str | None,
+    betas: Sequence[str] | None,
+    *,
+    base: bool = True,
+) -> dict[str, str]:
+    headers: dict[str, str] = (
+        {"User-Agent": USER_AGENT, "Accept": "application/json"} if base else {}
+    )
+    if default_headers is not None:
+        if not isinstance(default_headers, Mapping):
+            raise ParameterTypeError("default_headers", "expected a mapping of str to str")
+        try:
+            headers.update(checked_extra_headers(default_headers))
+        except InvalidParameterError as exc:
+            raise InvalidParameterError("default_headers", str(exc).split(": ", 1)[1]) from None
+    if workspace_id is not None:
+        if not isinstance(workspace_id, str) or not workspace_id.isprintable() or not workspace_id:
+            raise InvalidParameterError("workspace_id", "expected a non-empty printable str")
+        headers["qoder-workspace-id"] = workspace_id
+    if betas is not None:
+        if isinstance(betas, str) or not all(isinstance(b, str) and b for b in betas):
+            raise ParameterTypeError("betas", "expected a list of beta ids")
+        if any("," in b or not b.isprintable() for b in betas):
+            raise InvalidParameterError("betas", "beta ids must be printable and contain no comma")
+        if betas:
+            headers["x-qoder-beta"] = ",".join(betas)
+    return headers

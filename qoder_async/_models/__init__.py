@@ -1,0 +1,1 @@
+"""attrs models for API objects, and the one converter that (un)structures them."""

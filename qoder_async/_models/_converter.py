@@ -1,0 +1,330 @@
+"""The one cattrs converter, configured once at import with every wire rule.
+
+Registering hooks clears cattrs' dispatch cache, so all hooks are registered here, up
+front, and the structuring function of every top-level model is looked up once
+(:func:`structurer`) and reused by the request pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_unstructure_fn, override
+
+from ._timestamps import parse_timestamp
+from .session import AgentModel
+
+__all__ = ["converter", "structurer", "to_dict"]
+
+T = TypeVar("T")
+
+converter = cattrs.Converter(detailed_validation=False)
+
+
+def _structure_any_list(value: Any, _: Any) -> list[Any]:
+    if type(value) is list:
+        return value
+    if value is None:
+        return []
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"expected a JSON array, got {type(value).__name__}")
+
+
+def _structure_str_list(value: Any, _: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [item if type(item) is str else _structure_str(item, None) for item in value]
+    raise TypeError(f"expected a JSON array of strings, got {type(value).__name__}")
+
+
+def _structure_any_dict(value: Any, _: Any) -> dict[str, Any]:
+    if type(value) is dict:
+        return value
+    if value is None:
+        return {}
+    raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+
+
+def _structure_str_dict(value: Any, _: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return {str(k): v if type(v) is str else _structure_str(v, None) for k, v in value.items()}
+    raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+
+
+def _structure_str(value: Any, _: Any) -> str:
+    if type(value) is str:
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError(f"expected a string, got {type(value).__name__}")
+
+
+def _structure_int(value: Any, _: Any) -> int:
+    if type(value) is int:
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise TypeError(f"expected an integer, got {value!r:.40}")
+
+
+def _structure_float(value: Any, _: Any) -> float:
+    if type(value) is float:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    raise TypeError(f"expected a number, got {value!r:.40}")
+
+
+def _structure_bool(value: Any, _: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise TypeError(f"expected a boolean, got {value!r:.40}")
+
+
+def _optional_str(value: Any, _: Any) -> str | None:
+    if value is None or type(value) is str:
+        return value
+    return _structure_str(value, _)
+
+
+def _optional_int(value: Any, _: Any) -> int | None:
+    if value is None or type(value) is int:
+        return value
+    return _structure_int(value, _)
+
+
+def _optional_float(value: Any, _: Any) -> float | None:
+    if value is None or type(value) is float:
+        return value
+    return _structure_float(value, _)
+
+
+def _optional_bool(value: Any, _: Any) -> bool | None:
+    return None if value is None else _structure_bool(value, _)
+
+
+def _optional_datetime(value: Any, _: Any) -> datetime | None:
+    return None if value is None else parse_timestamp(value)
+
+
+def _structure_agent_model(value: Any, _: Any) -> str | AgentModel:
+    if isinstance(value, str):
+        return value
+    return converter.structure(value, AgentModel)
+
+
+def _unstructure_datetime(value: datetime) -> str:
+    if value.tzinfo is not None and value.utcoffset() == timezone.utc.utcoffset(None):
+        return value.replace(tzinfo=None).isoformat() + "Z"
+    return value.isoformat()
+
+
+def _is_optional(type_: Any) -> bool:
+    return type(None) in getattr(type_, "__args__", ()) and len(type_.__args__) > 1
+
+
+def _optional_hook(type_: Any) -> Callable[[Any, Any], Any]:
+    # cattrs' default dispatches the inner type on every call; resolve it once instead.
+    inner_args = tuple(arg for arg in type_.__args__ if arg is not type(None))
+    inner = inner_args[0] if len(inner_args) == 1 else _union(inner_args)
+    inner_hook = converter.get_structure_hook(inner)
+
+    def structure(value: Any, _: Any) -> Any:
+        return None if value is None else inner_hook(value, inner)
+
+    return structure
+
+
+def _union(args: tuple[Any, ...]) -> Any:
+    result = args[0]
+    for arg in args[1:]:
+        result = result | arg
+    return result
+
+
+_PRIMITIVES: dict[Any, Callable[[Any, Any], Any]] = {
+    str: _structure_str,
+    int: _structure_int,
+    float: _structure_float,
+    bool: _structure_bool,
+}
+
+
+def _tolerant_attrs_hook(cls: type[Any]) -> Callable[[Any, Any], Any]:
+    """Compile a structuring function for ``cls``, tolerant the way the API's generations need.
+
+    ``null`` counts as absent (list fields fall back to ``[]``); unknown keys go to the
+    ``extra`` field instead of failing, so new server fields never break old clients.
+
+    The generated code is straight-line: primitives are type-checked inline and only
+    converted through a hook when they are not already the right type, which makes a
+    whole ``Session`` several times cheaper to build than cattrs' generic code.
+    """
+    fields = [f for f in attrs.fields(cls) if f.init and f.name != "extra"]
+    has_extra = any(f.name == "extra" for f in attrs.fields(cls))
+    known = frozenset(f.alias for f in fields)
+    namespace: dict[str, Any] = {
+        "__cls": cls,
+        "__known": known,
+        "__is_known": known.issuperset,
+        "__set": object.__setattr__,
+        "__Mapping": Mapping,
+        "__name": cls.__name__,
+    }
+    lines = [
+        "def structure(o, _=None):",
+        "    if type(o) is not dict:",
+        "        if not isinstance(o, __Mapping):",
+        "            got = type(o).__name__",
+        "            raise TypeError(f'expected a JSON object for {__name}, got {got}')",
+        "        o = dict(o)",
+        "    g = o.get",
+    ]
+    positional: list[str] = []
+    keyword: list[str] = []
+    for index, field in enumerate(fields):
+        var = f"v{index}"
+        key = field.alias
+        type_ = field.type
+        hook_name, type_name = f"__h{index}", f"__t{index}"
+        namespace[type_name] = type_
+        required = field.default is attrs.NOTHING
+        inner = _optional_inner(type_)
+        if required:
+            lines.append(f"    {var} = o[{key!r}]")
+            primitive = _PRIMITIVES.get(type_)
+            if primitive is not None:
+                namespace[hook_name] = primitive
+                lines.append(
+                    f"    if type({var}) is not {type_.__name__}: {var} = {hook_name}({var}, None)"
+                )
+            else:
+                namespace[hook_name] = converter.get_structure_hook(type_)
+                lines.append(f"    {var} = {hook_name}({var}, {type_name})")
+        elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            namespace[hook_name] = converter.get_structure_hook(type_)
+            exact = getattr(type_, "__origin__", None)
+            lines.append(f"    {var} = g({key!r})")
+            if exact in (list, dict) and type_.__args__[-1] is Any:
+                container = exact.__name__
+                convert = f"{var} = {hook_name}({var}, {type_name})"
+                lines.append(f"    if type({var}) is not {container}: {convert}")
+            else:
+                lines.append(f"    {var} = {hook_name}({var}, {type_name})")
+        else:
+            default_name = f"__d{index}"
+            namespace[default_name] = field.default
+            lines.append(f"    {var} = g({key!r}, {default_name})")
+            primitive = _PRIMITIVES.get(inner)
+            if primitive is not None:
+                namespace[hook_name] = primitive
+                check = f"type({var}) is not {inner.__name__}"
+                if inner is float:  # an int is a valid float (PEP 484); keep it as sent
+                    check += f" and type({var}) is not int"
+                lines.append(
+                    f"    if {var} is not None and {check}: {var} = {hook_name}({var}, None)"
+                )
+            else:
+                namespace[hook_name] = converter.get_structure_hook(
+                    inner if inner is not None else type_
+                )
+                target = type_name
+                if inner is not None:
+                    target = f"__i{index}"
+                    namespace[target] = inner
+                lines.append(f"    if {var} is not None: {var} = {hook_name}({var}, {target})")
+        if field.kw_only:
+            keyword.append(f"{field.alias}={var}")
+        else:
+            positional.append(var)
+    lines.append(f"    obj = __cls({', '.join(positional + keyword)})")
+    if has_extra:
+        lines.append("    if not __is_known(o):")
+        lines.append(
+            "        __set(obj, 'extra', {k: x for k, x in o.items() if k not in __known})"
+        )
+    lines.append("    return obj")
+    source = "\n".join(lines)
+    exec(compile(source, f"<qoder_async structure {cls.__qualname__}>", "exec"), namespace)
+    return namespace["structure"]  # type: ignore[no-any-return]
+
+
+def _optional_inner(type_: Any) -> Any:
+    """``X`` for ``X | None``, else ``None``."""
+    args = getattr(type_, "__args__", ())
+    if type(None) in args:
+        rest = [arg for arg in args if arg is not type(None)]
+        return rest[0] if len(rest) == 1 else _union(tuple(rest))
+    return None
+
+
+def _merge_extra_unstructure(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
+    fields = attrs.fields(cls)
+    omitted = {f.name: override(omit=True) for f in fields if f.name == "extra" or not f.init}
+    generated = make_dict_unstructure_fn(cls, converter, **omitted)  # type: ignore[arg-type]
+
+    def unstructure(obj: Any) -> dict[str, Any]:
+        data: dict[str, Any] = generated(obj)
+        extra = getattr(obj, "extra", None)
+        if extra:
+            data = {**extra, **data}
+        return data
+
+    return unstructure
+
+
+def _exact(type_: Any, hook: Callable[[Any, Any], Any]) -> None:
+    converter.register_structure_hook_func(lambda candidate: candidate == type_, hook)
+
+
+# Later registrations win in cattrs: generic factories first, exact hooks after them.
+converter.register_structure_hook_factory(_is_optional, _optional_hook)
+converter.register_structure_hook_factory(attrs.has, _tolerant_attrs_hook)
+converter.register_structure_hook(str, _structure_str)
+converter.register_structure_hook(int, _structure_int)
+converter.register_structure_hook(float, _structure_float)
+converter.register_structure_hook(bool, _structure_bool)
+converter.register_structure_hook(datetime, lambda value, _: parse_timestamp(value))
+_exact(str | None, _optional_str)
+_exact(int | None, _optional_int)
+_exact(float | None, _optional_float)
+_exact(bool | None, _optional_bool)
+_exact(datetime | None, _optional_datetime)
+_exact(
+    dict[str, Any] | None, lambda value, _: None if value is None else _structure_any_dict(value, _)
+)
+_exact(list[Any], _structure_any_list)
+_exact(list[str], _structure_str_list)
+_exact(dict[str, Any], _structure_any_dict)
+_exact(dict[str, str], _structure_str_dict)
+_exact(str | AgentModel, _structure_agent_model)
+converter.register_unstructure_hook(datetime, _unstructure_datetime)
+converter.register_unstructure_hook_factory(attrs.has, _merge_extra_unstructure)
+
+
+def structurer(cls: type[T]) -> Callable[[Any], T]:
+    """The compiled structuring function for ``cls`` (looked up once, called per response)."""
+    hook = converter.get_structure_hook(cls)
+
+    def structure(value: Any) -> T:
+        return hook(value, cls)  # type: ignore[no-any-return]
+
+    return structure
+
+
+def to_dict(obj: Any) -> Any:
+    """Turn a model (or a list of them) back into JSON-ready data, unknown fields included.
+
+    Example::
+
+        print(json.dumps(qoder_async.to_dict(session)))
+    """
+    return converter.unstructure(obj)

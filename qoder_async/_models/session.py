@@ -1,0 +1,190 @@
+"""Session objects, in the union of the shapes the three generations of the docs publish."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from ._base import extra_field, request_id_field
+
+__all__ = [
+    "AgentModel",
+    "AgentRef",
+    "CacheCreation",
+    "DeletedSession",
+    "Session",
+    "SessionAgent",
+    "SessionCancelResult",
+    "SessionStats",
+    "Usage",
+]
+
+
+@attrs.frozen
+class AgentRef:
+    """A version-pinned agent for :meth:`AsyncSessionsAPI.create`.
+
+    ``version`` 0 or ``None`` means the latest active version.
+
+    Example::
+
+        await client.sessions.create(agent=AgentRef("agent_01", version=3), environment_id="env_1")
+    """
+
+    id: str
+    version: int | None = None
+    type: str = "agent"
+
+
+@attrs.frozen
+class AgentModel:
+    """The model an agent runs on. Older API generations send only a string id."""
+
+    id: str | None = None
+    effective_context_window: int | None = None
+    extra: dict[str, Any] = extra_field()
+
+
+@attrs.frozen
+class SessionAgent:
+    """The agent snapshot a session was created with.
+
+    ``model`` is a plain string in older responses and an :class:`AgentModel` in newer ones;
+    :attr:`model_id` reads both.
+    """
+
+    id: str | None = None
+    type: str | None = None
+    name: str | None = None
+    description: str | None = None
+    model: str | AgentModel | None = None
+    system: str | None = None
+    instructions: str | None = None
+    tools: list[Any] = attrs.field(factory=list)
+    mcp_servers: list[Any] = attrs.field(factory=list)
+    skills: list[Any] = attrs.field(factory=list)
+    metadata: dict[str, Any] = attrs.field(factory=dict)
+    version: int | None = None
+    default_environment: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    archived_at: datetime | None = None
+    extra: dict[str, Any] = extra_field()
+
+    @property
+    def model_id(self) -> str | None:
+        """The model's id whichever shape the server used."""
+        return self.model.id if isinstance(self.model, AgentModel) else self.model
+
+
+@attrs.frozen
+class CacheCreation:
+    """Prompt-cache write counts inside :class:`Usage`."""
+
+    ephemeral_5m_input_tokens: int | None = None
+    ephemeral_1h_input_tokens: int | None = None
+    extra: dict[str, Any] = extra_field()
+
+
+@attrs.frozen
+class Usage:
+    """Usage counters. Token counts (older docs, SDK) or ``total_credits`` (newer); any subset.
+
+    Keys this version does not model (``active_seconds``, ``list_cost``, ...) are in ``extra``.
+    """
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
+    cache_creation: CacheCreation | None = None
+    total_credits: float | None = None
+    extra: dict[str, Any] = extra_field()
+
+
+@attrs.frozen
+class SessionStats:
+    """Timing statistics of a session."""
+
+    active_seconds: float | None = None
+    duration_seconds: float | None = None
+    extra: dict[str, Any] = extra_field()
+
+
+@attrs.frozen
+class Session:
+    """A hosted agent session.
+
+    Only ``id`` is required; every other field is optional because the three published
+    generations of the API disagree on which ones exist. ``status`` is an open string
+    (``idle``, ``running``, ``processing``, ``canceling``, ``rescheduling``, ``terminated``, ...).
+    Unknown response fields are kept in ``extra``.
+
+    Example::
+
+        session = await client.sessions.create(agent="agent_01", environment_id="env_01")
+        print(session.id, session.status, session.created_at.isoformat())
+    """
+
+    id: str
+    type: str | None = "session"
+    agent: SessionAgent | None = None
+    agent_id: str | None = None
+    environment_id: str | None = None
+    title: str | None = None
+    status: str | None = None
+    turn_status: str | None = None
+    metadata: dict[str, Any] = attrs.field(factory=dict)
+    resources: list[Any] = attrs.field(factory=list)
+    vault_ids: list[str] = attrs.field(factory=list)
+    memory_store_ids: list[str] = attrs.field(factory=list)
+    environment_variables: dict[str, str] = attrs.field(factory=dict)
+    usage: Usage | None = None
+    stats: SessionStats | None = None
+    deployment_id: str | None = None
+    outcome_evaluations: list[Any] = attrs.field(factory=list)
+    budget: dict[str, Any] | None = None
+    archived_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    extra: dict[str, Any] = extra_field()
+    _request_id: str | None = request_id_field()
+
+
+@attrs.frozen
+class DeletedSession:
+    """Result of ``sessions.delete``; both documented bodies mean the session is gone."""
+
+    id: str | None = None
+    type: str | None = None
+    deleted: bool | None = None
+    extra: dict[str, Any] = extra_field()
+    _request_id: str | None = request_id_field()
+
+
+@attrs.frozen
+class SessionCancelResult:
+    """Result of ``sessions.cancel`` (``status`` is the literal ``"canceling"`` today)."""
+
+    id: str | None = None
+    type: str | None = None
+    status: str | None = None
+    extra: dict[str, Any] = extra_field()
+    _request_id: str | None = request_id_field()
+
+
+# Resolve the string annotations now, while this module's namespace is the one they refer to
+# (the package re-exports these classes under ``qoder_async``).
+for _cls in (
+    AgentRef,
+    AgentModel,
+    SessionAgent,
+    CacheCreation,
+    Usage,
+    SessionStats,
+    Session,
+    DeletedSession,
+    SessionCancelResult,
+):
+    attrs.resolve_types(_cls)

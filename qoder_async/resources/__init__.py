@@ -1,0 +1,1 @@
+"""API resources: declarations of endpoints on top of the one request pipeline."""
