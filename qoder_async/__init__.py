@@ -52,6 +52,7 @@ from ._models.session import (
     Usage,
 )
 from ._pipeline import NOT_GIVEN, NotGiven
+from ._raw import RawResponse
 from ._retry import RetryPolicy
 from ._version import __version__
 from .resources.sessions import AsyncSessionsAPI
@@ -84,6 +85,7 @@ __all__ = [
     "PermissionDeniedError",
     "QoderError",
     "RateLimitError",
+    "RawResponse",
     "RequestInfo",
     "ResponseInfo",
     "RetryInfo",

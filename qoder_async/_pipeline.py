@@ -39,9 +39,18 @@ from ._errors import (
 )
 from ._hooks import ErrorInfo, Hooks, RequestInfo, ResponseInfo, RetryInfo
 from ._pool import HttpPool
+from ._raw import RawResponse
 from ._retry import RetryPolicy, describe, run_retries
 
-__all__ = ["NOT_GIVEN", "NotGiven", "Pipeline", "PipelineConfig", "TokenProvider"]
+__all__ = [
+    "NOT_GIVEN",
+    "NotGiven",
+    "Pipeline",
+    "PipelineConfig",
+    "RawPipeline",
+    "TokenProvider",
+    "parse_success",
+]
 
 T = TypeVar("T")
 
@@ -175,6 +184,7 @@ class Pipeline:
         self._timeout_seconds = config.timeout
         self._timeout = make_timeout(config.timeout)
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        self._raw: RawPipeline | None = None
         headers = dict(config.headers)
         if config.token is not None:
             headers["Authorization"] = f"Bearer {config.token.value}"
@@ -367,7 +377,7 @@ class Pipeline:
                 request_id,
             )
         if 200 <= status < 300:
-            return self._parse_success(status, raw, request_id, parse)
+            return self._success(status, response_headers, raw, request_id, parse, started)
         raise status_error(status, raw, response_headers, request_id)
 
     def _deadline_timeout(
@@ -406,36 +416,24 @@ class Pipeline:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    @staticmethod
-    def _parse_success(
-        status: int, raw: bytes, request_id: str | None, parse: Callable[[Any], T]
+    def _success(
+        self,
+        status: int,
+        headers: CIMultiDictProxy[str],
+        raw: bytes,
+        request_id: str | None,
+        parse: Callable[[Any], T],
+        started: float,
     ) -> T:
-        try:
-            data = json.loads(raw) if raw else None
-        except ValueError as exc:
-            raise APIResponseValidationError(
-                f"HTTP {status} response is not valid JSON: {truncate(_text(raw), 200)!r}",
-                status_code=status,
-                body=truncate(_text(raw)),
-                request_id=request_id,
-            ) from exc
-        try:
-            result = parse(data)
-        except Exception as exc:
-            # cattrs raises a zoo of exception types for bad shapes; callers get one.
-            raise APIResponseValidationError(
-                f"HTTP {status} response does not match the documented shape: "
-                f"{truncate(_validation_reason(exc), 300)}",
-                status_code=status,
-                body=truncate(_text(raw)),
-                request_id=request_id,
-            ) from exc
-        if request_id is not None:
-            try:
-                object.__setattr__(result, "_request_id", request_id)
-            except (AttributeError, TypeError):
-                pass
-        return result
+        """Turn a 2xx into the call's result (:class:`RawPipeline` keeps the response instead)."""
+        return parse_success(status, raw, request_id, parse)
+
+    def raw(self) -> RawPipeline:
+        """A pipeline over the same pool and config whose calls return :class:`RawResponse`."""
+        raw = self._raw
+        if raw is None:
+            raw = self._raw = RawPipeline(self.pool, self.config)
+        return raw
 
     # -- retries, logging, hooks ----------------------------------------------------------
 
@@ -461,11 +459,42 @@ class Pipeline:
             _fire(hooks.on_error, ErrorInfo(call.method, call.path, attempt, error))
 
 
+def parse_success(status: int, raw: bytes, request_id: str | None, parse: Callable[[Any], T]) -> T:
+    """Decode and structure a 2xx body; any failure is an :class:`APIResponseValidationError`."""
+    try:
+        data = json.loads(raw) if raw else None
+    except ValueError as exc:
+        raise APIResponseValidationError(
+            f"HTTP {status} response is not valid JSON: {truncate(_text(raw), 200)!r}",
+            status_code=status,
+            body=truncate(_text(raw)),
+            request_id=request_id,
+        ) from exc
+    try:
+        result = parse(data)
+    except Exception as exc:
+        # cattrs raises a zoo of exception types for bad shapes; callers get one.
+        raise APIResponseValidationError(
+            f"HTTP {status} response does not match the documented shape: "
+            f"{truncate(_validation_reason(exc), 300)}",
+            status_code=status,
+            body=truncate(_text(raw)),
+            request_id=request_id,
+        ) from exc
+    if request_id is not None:
+        try:
+            object.__setattr__(result, "_request_id", request_id)
+        except (AttributeError, TypeError):
+            pass
+    return result
+
+
 def _fire(hook: Callable[[Any], None], info: object) -> None:
     try:
         hook(info)
-    except Exception:
-        _log.exception("a qoder_async hook raised; ignored")
+    except Exception as exc:
+        # Observability must never break a request; the traceback still reaches the log.
+        _log.error("a qoder_async hook raised %s; ignored", type(exc).__name__, exc_info=exc)
 
 
 def checked_extra_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -544,3 +573,19 @@ def status_error(
 
 def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
+
+
+class RawPipeline(Pipeline):
+    """Like :class:`Pipeline`, but a successful call returns the :class:`RawResponse`."""
+
+    def _success(
+        self,
+        status: int,
+        headers: CIMultiDictProxy[str],
+        raw: bytes,
+        request_id: str | None,
+        parse: Callable[[Any], T],
+        started: float,
+    ) -> T:
+        elapsed = time.perf_counter() - started
+        return RawResponse(status, headers, request_id, elapsed, raw, parse)  # type: ignore[return-value]
