@@ -10,7 +10,7 @@ import re
 import sys
 from datetime import datetime, timezone
 
-__all__ = ["parse_timestamp"]
+__all__ = ["parse_portable", "parse_timestamp"]
 
 # 3.11+ parses RFC 3339 (any fraction, "Z") natively and ten times faster than the regex path.
 _NATIVE = sys.version_info >= (3, 11)
@@ -44,6 +44,11 @@ def parse_timestamp(value: object) -> datetime:
             pass
         else:
             return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+    return parse_portable(value)
+
+
+def parse_portable(value: str) -> datetime:
+    """The regex path of :func:`parse_timestamp`, which every supported Python can run."""
     match = _RFC3339.fullmatch(value.strip())
     if match is None:
         raise ValueError(f"not an RFC 3339 timestamp: {value[:64]!r}")
