@@ -46,7 +46,7 @@ async def test_readme_example_runs(index: int) -> None:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+        _, err = await asyncio.wait_for(process.communicate(), timeout=60)
     errors = err.decode()
     assert process.returncode == 0, f"example {index} failed:\n{code}\n{errors}"
     for marker in ("Unclosed", "Exception ignored", "Task was destroyed", "ResourceWarning"):
