@@ -16,6 +16,7 @@ Example::
     asyncio.run(main())
 """
 
+from ._bulk import BulkProgress, BulkResult, SessionCreateParams
 from ._client import DEFAULT_BASE_URL, AsyncQoder
 from ._errors import (
     APIConnectionError,
@@ -40,6 +41,44 @@ from ._errors import (
 from ._hooks import ErrorInfo, Hooks, RequestInfo, ResponseInfo, RetryInfo
 from ._models._base import request_id_of
 from ._models._converter import to_dict
+from ._models.events import (
+    AgentCustomToolUseEvent,
+    AgentMcpToolResultEvent,
+    AgentMcpToolUseEvent,
+    AgentMessageEvent,
+    AgentThinkingEvent,
+    AgentToolResultEvent,
+    AgentToolUseEvent,
+    ContentBlock,
+    Event,
+    ModelUsage,
+    SessionErrorEvent,
+    SessionErrorInfo,
+    SessionStatusIdleEvent,
+    SessionStatusRescheduledEvent,
+    SessionStatusRunningEvent,
+    SessionStatusTerminatedEvent,
+    SpanModelRequestEndEvent,
+    SpanModelRequestStartEvent,
+    StopReason,
+    UnknownEvent,
+    UserCustomToolResultEvent,
+    UserInterruptEvent,
+    UserMessageEvent,
+    UserToolConfirmationEvent,
+    UserToolResultEvent,
+)
+from ._models.inbound import (
+    UserCustomToolResult,
+    UserInterrupt,
+    UserMessage,
+    UserToolConfirmation,
+    user_custom_tool_result,
+    user_interrupt,
+    user_message,
+    user_tool_confirmation,
+)
+from ._models.previews import ContentDelta, DeltaTarget, EventDeltaEvent, EventStartEvent
 from ._models.session import (
     AgentModel,
     AgentRef,
@@ -51,10 +90,14 @@ from ._models.session import (
     SessionStats,
     Usage,
 )
+from ._models.turn import EventList, TurnResult
+from ._pagination import AsyncPaginator, Page
 from ._pipeline import NOT_GIVEN, NotGiven
 from ._raw import RawResponse
 from ._retry import RetryPolicy
+from ._streaming import EventStream
 from ._version import __version__
+from .resources.events import AsyncEventsAPI
 from .resources.sessions import AsyncSessionsAPI
 
 __all__ = [
@@ -65,22 +108,43 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AgentCustomToolUseEvent",
+    "AgentMcpToolResultEvent",
+    "AgentMcpToolUseEvent",
+    "AgentMessageEvent",
     "AgentModel",
     "AgentRef",
+    "AgentThinkingEvent",
+    "AgentToolResultEvent",
+    "AgentToolUseEvent",
+    "AsyncEventsAPI",
+    "AsyncPaginator",
     "AsyncQoder",
     "AsyncSessionsAPI",
     "AuthenticationError",
+    "BulkProgress",
+    "BulkResult",
     "CacheCreation",
     "ClientClosedError",
     "ConflictError",
+    "ContentBlock",
+    "ContentDelta",
     "DeletedSession",
+    "DeltaTarget",
     "ErrorInfo",
+    "Event",
+    "EventDeltaEvent",
+    "EventList",
+    "EventStartEvent",
+    "EventStream",
     "Hooks",
     "InternalServerError",
     "InvalidParameterError",
     "InvalidRequestError",
+    "ModelUsage",
     "NotFoundError",
     "NotGiven",
+    "Page",
     "ParameterTypeError",
     "PermissionDeniedError",
     "QoderError",
@@ -93,13 +157,38 @@ __all__ = [
     "Session",
     "SessionAgent",
     "SessionCancelResult",
+    "SessionCreateParams",
+    "SessionErrorEvent",
+    "SessionErrorInfo",
     "SessionStats",
+    "SessionStatusIdleEvent",
+    "SessionStatusRescheduledEvent",
+    "SessionStatusRunningEvent",
+    "SessionStatusTerminatedEvent",
+    "SpanModelRequestEndEvent",
+    "SpanModelRequestStartEvent",
+    "StopReason",
     "TokenProviderError",
+    "TurnResult",
+    "UnknownEvent",
     "UnprocessableEntityError",
     "Usage",
+    "UserCustomToolResult",
+    "UserCustomToolResultEvent",
+    "UserInterrupt",
+    "UserInterruptEvent",
+    "UserMessage",
+    "UserMessageEvent",
+    "UserToolConfirmation",
+    "UserToolConfirmationEvent",
+    "UserToolResultEvent",
     "__version__",
     "request_id_of",
     "to_dict",
+    "user_custom_tool_result",
+    "user_interrupt",
+    "user_message",
+    "user_tool_confirmation",
 ]
 
 # Public objects show their public home in reprs and tracebacks.

@@ -23,6 +23,7 @@ from ._pipeline import (
     PipelineConfig,
     TokenProvider,
     _Secret,
+    check_timeout,
     checked_extra_headers,
 )
 from ._pool import HttpPool
@@ -90,6 +91,8 @@ class AsyncQoder:
         allow_insecure_http: bool = False,
     ) -> None:
         token, provider = _resolve_api_key(api_key)
+        if not isinstance(allow_insecure_http, bool):
+            raise ParameterTypeError("allow_insecure_http", "expected True or False")
         url = _resolve_base_url(base_url, allow_insecure_http)
         if not isinstance(max_connections, int) or isinstance(max_connections, bool):
             raise ParameterTypeError("max_connections", "expected int")
@@ -97,8 +100,17 @@ class AsyncQoder:
             raise InvalidParameterError("max_connections", "must be at least 1")
         if http_session is not None and not isinstance(http_session, aiohttp.ClientSession):
             raise ParameterTypeError("http_session", "expected an aiohttp.ClientSession")
-        if not isinstance(max_response_bytes, int) or max_response_bytes < 1:
+        if (
+            not isinstance(max_response_bytes, int)
+            or isinstance(max_response_bytes, bool)
+            or max_response_bytes < 1
+        ):
             raise InvalidParameterError("max_response_bytes", "must be a positive int")
+        if trace_configs is not None and (
+            not isinstance(trace_configs, (list, tuple))
+            or not all(isinstance(t, aiohttp.TraceConfig) for t in trace_configs)
+        ):
+            raise ParameterTypeError("trace_configs", "expected a list of aiohttp.TraceConfig")
         if hooks is not None and not isinstance(hooks, Hooks):
             raise ParameterTypeError("hooks", "expected a qoder_async.Hooks")
         if verify_ssl is False:
@@ -164,6 +176,8 @@ class AsyncQoder:
         if api_key is not None:
             changes["token"], changes["token_provider"] = _resolve_api_key(api_key)
         if hooks is not None:
+            if not isinstance(hooks, Hooks):
+                raise ParameterTypeError("hooks", "expected a qoder_async.Hooks")
             changes["hooks"] = hooks
         view = object.__new__(AsyncQoder)
         view._init_view(Pipeline(self._pipeline.pool, attrs.evolve(config, **changes)))
@@ -258,13 +272,7 @@ def _origin(url: str) -> str:
 
 
 def _check_timeout(timeout: object) -> float | None:
-    if timeout is None:
-        return None
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise ParameterTypeError("timeout", "expected seconds as a number, or None")
-    if timeout <= 0:
-        raise InvalidParameterError("timeout", "must be positive")
-    return float(timeout)
+    return check_timeout(timeout)
 
 
 def _check_retry(retry: object) -> RetryPolicy:
@@ -291,7 +299,7 @@ def _build_headers(
         try:
             headers.update(checked_extra_headers(default_headers))
         except InvalidParameterError as exc:
-            raise InvalidParameterError("default_headers", str(exc).split(": ", 1)[1]) from None
+            raise type(exc)("default_headers", str(exc).split(": ", 1)[1]) from None
     if workspace_id is not None:
         if not isinstance(workspace_id, str) or not workspace_id.isprintable() or not workspace_id:
             raise InvalidParameterError("workspace_id", "expected a non-empty printable str")

@@ -15,14 +15,16 @@ import asyncio
 import inspect
 import json
 import logging
+import math
 import os
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import aiohttp
 import attrs
-from multidict import CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._errors import (
     APIConnectionError,
@@ -33,6 +35,7 @@ from ._errors import (
     AuthenticationError,
     ClientClosedError,
     InvalidParameterError,
+    ParameterTypeError,
     TokenProviderError,
     status_error_class,
     truncate,
@@ -63,6 +66,7 @@ _KEYED_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _RETRY_HEADER = "X-Qoder-Retry-Count"
 _FIRST_ATTEMPT = "0"
 _CONNECT_TIMEOUT = 10.0
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 _encode_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
@@ -128,6 +132,17 @@ def make_timeout(seconds: float | None) -> aiohttp.ClientTimeout:
     if seconds is None:
         return aiohttp.ClientTimeout(total=None, sock_connect=_CONNECT_TIMEOUT)
     return aiohttp.ClientTimeout(total=seconds, sock_connect=min(seconds, _CONNECT_TIMEOUT))
+
+
+def check_timeout(value: object, field: str = "timeout") -> float | None:
+    """Seconds as a positive finite number, or ``None`` for no limit."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ParameterTypeError(field, f"expected seconds as a number, or None, got {value!r:.40}")
+    if not 0 < value < math.inf:
+        raise InvalidParameterError(field, f"must be a positive finite number, got {value!r}")
+    return float(value)
 
 
 @attrs.frozen
@@ -219,10 +234,11 @@ class Pipeline:
             if idempotency_key is None:
                 idempotency_key = new_idempotency_key()
             headers["Idempotency-Key"] = idempotency_key
-        if extra_headers:
+        if extra_headers is not None:
             headers.update(checked_extra_headers(extra_headers))
-        if extra_query:
-            query = {**query, **extra_query} if query else dict(extra_query)
+        if extra_query is not None:
+            extra_query = checked_extra_query(extra_query)
+            query = {**query, **extra_query} if query else extra_query
         return _Call(
             method,
             path,
@@ -274,7 +290,7 @@ class Pipeline:
         call = self._prepare(method, path, body, query, idempotency_key, extra_headers, extra_query)
         client_timeout = self._timeout
         if not isinstance(timeout, NotGiven):
-            client_timeout = make_timeout(timeout)
+            client_timeout = make_timeout(check_timeout(timeout))
         try:
             return await self._attempt(call, 0, parse, client_timeout)
         except APIError as exc:
@@ -336,14 +352,28 @@ class Pipeline:
             ) as response:
                 status = response.status
                 response_headers = response.headers
-                raw = await self._read_body(response, status)
-        except (APIError, asyncio.CancelledError):
+                length = response.content_length
+                if length is not None and length <= self._max_bytes:
+                    raw = await response.read()
+                else:
+                    raw = await self._read_body(response, status)
+        except APIError:
+            raise
+        except asyncio.CancelledError:
+            if self.pool.closed and not _cancel_requested():
+                # aclose() cancels aiohttp's waiters for a free connection: nobody cancelled
+                # this task, so it must not end as if it had been.
+                raise ClientClosedError(
+                    "the client was closed while the request waited for a connection"
+                ) from None
             raise
         except (TimeoutError, asyncio.TimeoutError) as exc:
             raise APITimeoutError(
                 f"{call.method} {call.path} timed out (attempt {attempt})"
             ) from exc
         except (aiohttp.ClientError, OSError, RuntimeError) as exc:
+            if isinstance(exc, aiohttp.ClientResponseError):
+                _redact_request_info(exc)
             if self.pool.closed:
                 raise ClientClosedError(
                     "the client was closed while the request was in flight"
@@ -416,6 +446,94 @@ class Pipeline:
             chunks.append(chunk)
         return b"".join(chunks)
 
+    async def open_stream(
+        self,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        accept: str = "text/event-stream",
+        read_timeout: float | None = None,
+        attempt: int = 0,
+    ) -> aiohttp.ClientResponse:
+        """Open a streaming ``GET`` and return the response with its body still unread.
+
+        Headers, auth (token provider included), hooks and error mapping are those of
+        :meth:`request`; retrying is left to the caller, which resumes from its own cursor.
+        ``read_timeout`` bounds every wait for bytes (a heartbeat watchdog), not the whole
+        body. A non-2xx answer raises its typed error, a 2xx of another content type than
+        ``accept`` raises :class:`APIResponseValidationError`; the caller closes the response.
+        """
+        request_headers = self._plain_headers.copy()
+        request_headers["Accept"] = accept
+        if attempt:
+            request_headers[_RETRY_HEADER] = str(attempt)
+        if headers:
+            request_headers.update(checked_extra_headers(headers))
+        if self._provider is not None:
+            await self._authorize(request_headers)
+        hooks = self._hooks
+        if hooks is not None and hooks.on_request is not None:
+            _fire(hooks.on_request, RequestInfo("GET", path, attempt, None))
+        session = self.pool.session()
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=_CONNECT_TIMEOUT, sock_read=read_timeout
+        )
+        started = time.perf_counter()
+        response: aiohttp.ClientResponse | None = None
+        try:
+            response = await session.request(
+                "GET",
+                self._base_url + path,
+                params=query,
+                headers=request_headers,
+                timeout=timeout,
+                allow_redirects=False,
+            )
+            status = response.status
+            request_id = response.headers.get("x-request-id") or response.headers.get("request-id")
+            if hooks is not None and hooks.on_response is not None:
+                elapsed = time.perf_counter() - started
+                info = ResponseInfo("GET", path, attempt, status, elapsed, request_id)
+                _fire(hooks.on_response, info)
+            if 200 <= status < 300 and response.content_type == accept:
+                return response
+            raw = await self._read_body(response, status)
+        except APIError:
+            if response is not None:
+                response.close()
+            raise
+        except asyncio.CancelledError:
+            if response is not None:
+                response.close()
+            if self.pool.closed and not _cancel_requested():
+                raise ClientClosedError(
+                    "the client was closed while the stream was opening"
+                ) from None
+            raise
+        except (
+            TimeoutError,
+            asyncio.TimeoutError,
+            aiohttp.ClientError,
+            OSError,
+            RuntimeError,
+        ) as exc:
+            if response is not None:
+                response.close()
+            error = transport_error(exc, "GET", path, attempt, closed=self.pool.closed)
+            if error is None:
+                raise
+            raise error from exc
+        response.close()
+        if 200 <= status < 300:
+            raise APIResponseValidationError(
+                f"GET {path}: expected {accept}, got {response.content_type!r:.80}",
+                status_code=status,
+                body=truncate(_text(raw)),
+                request_id=request_id,
+            )
+        raise status_error(status, raw, response.headers, request_id)
+
     def _success(
         self,
         status: int,
@@ -463,7 +581,7 @@ def parse_success(status: int, raw: bytes, request_id: str | None, parse: Callab
     """Decode and structure a 2xx body; any failure is an :class:`APIResponseValidationError`."""
     try:
         data = json.loads(raw) if raw else None
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise APIResponseValidationError(
             f"HTTP {status} response is not valid JSON: {truncate(_text(raw), 200)!r}",
             status_code=status,
@@ -499,12 +617,20 @@ def _fire(hook: Callable[[Any], None], info: object) -> None:
 
 def checked_extra_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """Caller headers: str names and values, no line breaks, and no silent ``Authorization``."""
+    if not isinstance(headers, Mapping):
+        raise ParameterTypeError(
+            "extra_headers", f"expected a mapping, got {type(headers).__name__}"
+        )
     out: dict[str, str] = {}
     for name, value in headers.items():
         if not isinstance(name, str) or not isinstance(value, str):
-            raise InvalidParameterError("extra_headers", "header names and values must be str")
-        if any(c in name + value for c in "\r\n\x00"):
-            raise InvalidParameterError("extra_headers", f"header {name!r} contains a line break")
+            raise ParameterTypeError("extra_headers", "header names and values must be str")
+        if any(c in value for c in "\r\n\x00"):
+            raise InvalidParameterError(
+                "extra_headers", f"header {name!r:.60} contains a line break"
+            )
+        if _HEADER_NAME.fullmatch(name) is None:
+            raise InvalidParameterError("extra_headers", f"{name!r:.60} is not a valid header name")
         if name.lower() == "authorization":
             raise InvalidParameterError(
                 "extra_headers",
@@ -512,6 +638,64 @@ def checked_extra_headers(headers: Mapping[str, str]) -> dict[str, str]:
             )
         out[name] = value
     return out
+
+
+def checked_extra_query(query: Mapping[str, Any]) -> dict[str, Any]:
+    """Caller query parameters: str names; str, int or float values (or lists of them)."""
+    if not isinstance(query, Mapping):
+        raise ParameterTypeError("extra_query", f"expected a mapping, got {type(query).__name__}")
+    out: dict[str, Any] = {}
+    for name, value in query.items():
+        if not isinstance(name, str) or not name:
+            raise ParameterTypeError("extra_query", "parameter names must be non-empty str")
+        items = value if isinstance(value, (list, tuple)) else (value,)
+        for item in items:
+            if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+                raise ParameterTypeError(
+                    f"extra_query[{name!r:.60}]",
+                    f"values must be str, int or float, got {type(item).__name__}",
+                )
+            if isinstance(item, float) and not math.isfinite(item):
+                raise InvalidParameterError(f"extra_query[{name!r:.60}]", "must be finite")
+        out[name] = value
+    return out
+
+
+def transport_error(
+    exc: BaseException, method: str, path: str, attempt: int, *, closed: bool
+) -> APIError | ClientClosedError | None:
+    """The qoder_async error for an aiohttp/OS failure (``None``: not ours, re-raise it)."""
+    if isinstance(exc, aiohttp.ClientResponseError):
+        _redact_request_info(exc)
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
+        return APITimeoutError(f"{method} {path} timed out (attempt {attempt})")
+    if closed:
+        return ClientClosedError("the client was closed while the request was in flight")
+    if isinstance(exc, RuntimeError) and not isinstance(exc, aiohttp.ClientError):
+        return None
+    if not isinstance(exc, (aiohttp.ClientError, OSError)):
+        return None
+    return APIConnectionError(f"{method} {path} failed: {truncate(_describe_transport(exc), 300)}")
+
+
+def _cancel_requested() -> bool:
+    """Whether the current task was asked to cancel (always assumed so on Python 3.10)."""
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)
+    return cancelling is None or cancelling() > 0
+
+
+def _redact_request_info(exc: aiohttp.ClientResponseError) -> None:
+    # aiohttp keeps the request headers, Authorization included, in the exception's
+    # request_info and shows them in its repr; the exception stays chained to ours.
+    info = exc.request_info
+    if "Authorization" not in info.headers:
+        return
+    headers = CIMultiDict(info.headers)
+    headers["Authorization"] = "<redacted>"
+    exc.request_info = aiohttp.RequestInfo(
+        info.url, info.method, CIMultiDictProxy(headers), info.real_url
+    )
 
 
 def _text(raw: bytes) -> str:
@@ -540,7 +724,7 @@ def status_error(
     error_type = code = param = None
     try:
         body = json.loads(raw) if raw else None
-    except ValueError:
+    except (ValueError, RecursionError):
         body = truncate(_text(raw))
     message = None
     if isinstance(body, dict):
@@ -556,19 +740,30 @@ def status_error(
             message = _str_or_none(body.get("message"))
         if request_id is None:
             request_id = _str_or_none(body.get("request_id"))
+    if message is None and 300 <= status < 400:
+        location = truncate(headers.get("Location") or "", 200)
+        message = (
+            f"redirect to {location!r} not followed: redirects are never followed, so that "
+            "the API key cannot reach another host; check base_url"
+        )
     if message is None:
         excerpt = " ".join(_text(raw).split())
         message = f"non-JSON body: {truncate(excerpt, 200)!r}" if excerpt else "empty body"
+    # A server can put megabytes in any of these; exception text stays short.
     return status_error_class(status)(
-        message,
+        truncate(message),
         status_code=status,
-        type=error_type,
-        code=code,
-        param=param,
-        request_id=request_id,
+        type=_short(error_type),
+        code=_short(code),
+        param=_short(param),
+        request_id=_short(request_id),
         body=body,
         headers=headers,
     )
+
+
+def _short(value: str | None) -> str | None:
+    return None if value is None else truncate(value, 200)
 
 
 def _str_or_none(value: object) -> str | None:

@@ -76,8 +76,10 @@ class HttpPool:
             self._loop = loop
             return session
         if self._loop is not loop:
+            closed = self._loop is not None and self._loop.is_closed()
+            other = "a closed event loop" if closed else "another event loop"
             raise QoderError(
-                "this AsyncQoder's connection pool belongs to another event loop; "
+                f"this AsyncQoder's connection pool belongs to {other}; "
                 "create the client inside the loop that uses it (one client per loop)"
             )
         return session
@@ -114,7 +116,8 @@ class HttpPool:
         connector = session.connector
         if connector is None:
             return 0
-        return sum(len(conns) for conns in connector._acquired_per_host.values())
+        # ``_acquired_per_host`` is only maintained when ``limit_per_host`` is set (it is 0 here).
+        return len(connector._acquired)
 
     async def aclose(self) -> None:
         """Close the session if we own it; an injected one is left to its owner."""

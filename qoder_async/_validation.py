@@ -7,6 +7,7 @@ what we send is what lets the API be liberal in what it accepts.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -50,7 +51,8 @@ def check_id(field: str, value: object, prefix: str) -> str:
         raise InvalidParameterError(
             field, f"expected an id starting with {prefix!r}, got {value[:80]!r}"
         )
-    if _UNSAFE_ID.search(value) is not None:
+    # Fast path for the usual ``prefix_0123abc`` shape; anything else gets the full check.
+    if not (value.isascii() and value.replace("_", "").isalnum()) and _UNSAFE_ID.search(value):
         raise InvalidParameterError(
             field, f"id contains characters not allowed in an id: {value[:80]!r}"
         )
@@ -167,6 +169,15 @@ def check_resources(value: object) -> list[dict[str, Any]]:
         kind = item.get("type")
         if kind is not None and not isinstance(kind, str):
             raise ParameterTypeError(f"resources[{index}].type", "expected str")
+        if not all(isinstance(key, str) for key in item):
+            raise ParameterTypeError(f"resources[{index}]", "keys must be str")
+        try:
+            # Checked here so that the error names the resource, not the whole body.
+            json.dumps(item, allow_nan=False)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise InvalidParameterError(
+                f"resources[{index}]", f"not JSON-serialisable: {exc}"
+            ) from None
         out.append(dict(item))
     return out
 

@@ -21,7 +21,10 @@ CASES = [
         "2026-05-18T12:00:00.5+05:30",
         datetime(2026, 5, 18, 12, 0, 0, 500000, timezone(timedelta(hours=5, minutes=30))),
     ),
-    ("2026-05-18T12:00:00-0800", datetime(2026, 5, 18, 12, 0, tzinfo=timezone(timedelta(hours=-8)))),
+    (
+        "2026-05-18T12:00:00-0800",
+        datetime(2026, 5, 18, 12, 0, tzinfo=timezone(timedelta(hours=-8))),
+    ),
 ]
 
 

@@ -15,6 +15,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
+from ._event_hooks import register_event_hooks
 from ._timestamps import parse_timestamp
 from .session import AgentModel
 
@@ -118,7 +119,7 @@ def _optional_datetime(value: Any, _: Any) -> datetime | None:
 def _structure_agent_model(value: Any, _: Any) -> str | AgentModel:
     if isinstance(value, str):
         return value
-    return converter.structure(value, AgentModel)
+    return _agent_model_hook(value, AgentModel)  # type: ignore[no-any-return]
 
 
 def _unstructure_datetime(value: datetime) -> str:
@@ -307,7 +308,9 @@ _exact(dict[str, Any], _structure_any_dict)
 _exact(dict[str, str], _structure_str_dict)
 _exact(str | AgentModel, _structure_agent_model)
 converter.register_unstructure_hook(datetime, _unstructure_datetime)
+_agent_model_hook = converter.get_structure_hook(AgentModel)
 converter.register_unstructure_hook_factory(attrs.has, _merge_extra_unstructure)
+register_event_hooks(converter, _tolerant_attrs_hook)
 
 
 def structurer(cls: type[T]) -> Callable[[Any], T]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
+import attrs
+
+from .._errors import ParameterTypeError
 from .._models._converter import structurer
-from .._models.session import AgentRef, Session
-from .._pipeline import NOT_GIVEN, NotGiven
+from .._models.session import AgentRef, DeletedSession, Session, SessionCancelResult
+from .._pagination import AsyncPaginator, Page, page_parser
+from .._pipeline import NOT_GIVEN, NotGiven, Pipeline
 from .._validation import (
     check_agent,
     check_id,
@@ -17,8 +21,14 @@ from .._validation import (
     check_metadata,
     check_optional_str,
     check_resources,
+    path_segment,
 )
 from ._base import Resource
+from ._listing import check_str_list, list_query
+from .events import AsyncEventsAPI
+
+if TYPE_CHECKING:
+    from .._bulk import BulkProgress, BulkResult, SessionCreateParams
 
 __all__ = ["AsyncSessionsAPI"]
 
@@ -26,12 +36,25 @@ _session = structurer(Session)
 
 
 class AsyncSessionsAPI(Resource):
-    """Sessions: create (and, as the API grows here, list, retrieve, update, archive, delete).
+    """Sessions: create, retrieve, list, update, archive, delete, cancel; ``events`` below.
 
     Reach it as ``client.sessions``.
+
+    Example::
+
+        session = await client.sessions.create(agent="agent_01", environment_id="env_01")
+        async for s in client.sessions.list(statuses=["idle"]):
+            print(s.id)
     """
 
-    __slots__ = ()
+    __slots__ = ("events",)
+
+    events: AsyncEventsAPI
+    """A session's events: send, list, stream, run_turn (see :class:`AsyncEventsAPI`)."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        super().__init__(pipeline)
+        self.events = AsyncEventsAPI(pipeline)
 
     async def create(
         self,
@@ -87,6 +110,310 @@ class AsyncSessionsAPI(Resource):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
+
+    def create_many(
+        self,
+        items: Iterable[SessionCreateParams | Mapping[str, Any]]
+        | AsyncIterable[SessionCreateParams | Mapping[str, Any]],
+        *,
+        concurrency: int = 16,
+        rate_limit: float | None = None,
+        ordered: bool = False,
+        key_fn: Callable[[int, Any], str] | None = None,
+        on_progress: Callable[[BulkProgress], None] | None = None,
+        adaptive: bool = True,
+        progress_interval: float = 0.5,
+    ) -> AsyncIterator[BulkResult]:
+        """Create one session per item, concurrently; yields exactly one :class:`BulkResult` each.
+
+        ``items`` (mappings of ``create``'s arguments, or :class:`SessionCreateParams`; an
+        iterable or async iterable) is consumed lazily: at most about ``concurrency`` items
+        (plus a quarter) are pulled ahead of the results. Every item goes through
+        :meth:`create` (validation, retries, idempotency key); a failure becomes that item's
+        result and the batch goes on.
+
+        Args:
+            concurrency: requests in flight at most (keep it within the client's
+                ``max_connections``).
+            rate_limit: starts per second (retries included), or ``None``; the API
+                recommends at most 20 writes per second.
+            ordered: yield in input order (through a reorder buffer bounded like the
+                items pulled ahead) instead of as completed.
+            key_fn: ``key_fn(index, item)`` gives the item's ``Idempotency-Key`` (an item's own
+                ``idempotency_key`` wins); deterministic keys make a re-run within the API's
+                24 h replay window return the sessions already created instead of duplicates.
+            on_progress: called with a :class:`BulkProgress` every ``progress_interval``
+                seconds and once at the end.
+            adaptive: on 429/503 answers or connection failures, halve the allowed
+                concurrency and rate for the whole batch, then recover gradually.
+
+        Breaking out of the loop or cancelling it cancels the requests in flight; use
+        ``contextlib.aclosing`` to have that happen at the ``break`` itself.
+
+        Example::
+
+            items = ({"agent": "agent_01", "environment_id": "env_01", "title": f"job {n}"}
+                     for n in range(10_000))
+            keys = lambda index, item: f"nightly-2026-05-18-{index}"
+            async for r in client.sessions.create_many(items, concurrency=16, key_fn=keys):
+                print(r.index, r.session.id if r.ok else r.error)
+        """
+        from .._bulk import create_many
+
+        return create_many(
+            self,
+            items,
+            concurrency=concurrency,
+            rate_limit=rate_limit,
+            ordered=ordered,
+            key_fn=key_fn,
+            on_progress=on_progress,
+            adaptive=adaptive,
+            progress_interval=progress_interval,
+        )
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def retrieve(
+        self,
+        session_id: str,
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Session:
+        """Fetch one session (``GET /sessions/{id}``).
+
+        Example::
+
+            session = await client.sessions.retrieve("sess_019e3bb1e8c171fd9abbb1477ffb84cc")
+        """
+        return await self._pipeline.request(
+            "GET",
+            _session_path(session_id),
+            _session,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    def list(
+        self,
+        *,
+        limit: int | None = None,
+        include_archived: bool | None = None,
+        order: str | None = None,
+        statuses: str | Sequence[str] | None = None,
+        agent_id: str | None = None,
+        created_at: Mapping[str, Any] | None = None,
+        page: str | None = None,
+        after_id: str | None = None,
+        before_id: str | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> AsyncPaginator[Session]:
+        """Every session (newest first by default), fetched page by page as you iterate.
+
+        ``limit`` is the page size (1-100); archived sessions are left out unless
+        ``include_archived``; ``statuses`` keeps only those statuses; ``created_at`` bounds
+        the creation time (``{"gte": datetime}``). Arguments are checked here; nothing is
+        sent until you iterate.
+
+        Example::
+
+            async for session in client.sessions.list(statuses=["idle"], limit=100):
+                print(session.id, session.title)
+        """
+        query = list_query(
+            limit=limit,
+            order=order,
+            page=page,
+            after_id=after_id,
+            before_id=before_id,
+            created_at=created_at,
+        )
+        if include_archived is not None:
+            if not isinstance(include_archived, bool):
+                raise ParameterTypeError("include_archived", "expected bool")
+            query["include_archived"] = "true" if include_archived else "false"
+        if statuses is not None:
+            query["statuses[]"] = check_str_list("statuses", statuses)
+        if agent_id is not None:
+            query["agent_id"] = check_id("agent_id", agent_id, "agent_")
+        pipeline = self._pipeline
+
+        async def fetch(params: dict[str, Any]) -> Page[Session]:
+            return await pipeline.request(
+                "GET",
+                "/sessions",
+                _session_page,
+                query=params,
+                timeout=timeout,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+            )
+
+        return AsyncPaginator(fetch, query)
+
+    async def update(
+        self,
+        session_id: str,
+        *,
+        title: str | NotGiven | None = NOT_GIVEN,
+        metadata: Mapping[str, str | None] | NotGiven | None = NOT_GIVEN,
+        delta_flush_interval_ms: int | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Session:
+        """Change a session (``POST /sessions/{id}``); only the fields you pass are sent.
+
+        ``title=None`` clears the title; in ``metadata`` a key set to ``None`` is removed.
+
+        Example::
+
+            session = await client.sessions.update(session.id, title="Reviewed",
+                                                   metadata={"ticket": "OPS-42"})
+        """
+        path = _session_path(session_id)
+        body: dict[str, Any] = {}
+        if not isinstance(title, NotGiven):
+            body["title"] = None if title is None else check_optional_str("title", title, 1_000)
+        if not isinstance(metadata, NotGiven):
+            body["metadata"] = (
+                None if metadata is None else check_metadata(metadata, allow_null_values=True)
+            )
+        if not isinstance(delta_flush_interval_ms, NotGiven):
+            body["delta_flush_interval_ms"] = check_int_range(
+                "delta_flush_interval_ms", delta_flush_interval_ms, 50, 5000
+            )
+        return await self._pipeline.request(
+            "POST",
+            path,
+            _session,
+            body=body,
+            idempotency_key=_key(idempotency_key),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    async def archive(
+        self,
+        session_id: str,
+        *,
+        idempotency_key: str | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Session:
+        """Archive a session (``POST /sessions/{id}/archive``): kept, but out of default lists
+        and closed to new events.
+
+        Example::
+
+            session = await client.sessions.archive(session.id)
+            print(session.archived_at)
+        """
+        return await self._pipeline.request(
+            "POST",
+            _session_path(session_id, "/archive"),
+            _session,
+            idempotency_key=_key(idempotency_key),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    async def delete(
+        self,
+        session_id: str,
+        *,
+        idempotency_key: str | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> DeletedSession:
+        """Delete a session and its events for good (``DELETE /sessions/{id}``).
+
+        Both published answers (``"deleted": true`` and ``"type": "session_deleted"``) give
+        ``deleted=True``.
+
+        Example::
+
+            gone = await client.sessions.delete(session.id)
+            assert gone.deleted
+        """
+        return await self._pipeline.request(
+            "DELETE",
+            _session_path(session_id),
+            _deleted_parser(session_id),
+            idempotency_key=_key(idempotency_key),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    async def cancel(
+        self,
+        session_id: str,
+        *,
+        idempotency_key: str | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> SessionCancelResult:
+        """Cancel the running turn (``POST /sessions/{id}/cancel``); a no-op when idle.
+
+        The session goes back to ``idle`` and stays usable: wait for ``session.status_idle``
+        on the stream. (``status`` is the literal ``"canceling"``.)
+
+        Example::
+
+            result = await client.sessions.cancel(session.id)
+        """
+        return await self._pipeline.request(
+            "POST",
+            _session_path(session_id, "/cancel"),
+            _cancel_parser(session_id),
+            idempotency_key=_key(idempotency_key),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+
+_session_page = page_parser(_session)
+_deleted = structurer(DeletedSession)
+_cancelled = structurer(SessionCancelResult)
+
+
+def _session_path(session_id: object, suffix: str = "") -> str:
+    # Validated and quoted: no caller input can change which URL is requested.
+    return f"/sessions/{path_segment('session_id', session_id, 'sess_')}{suffix}"
+
+
+def _key(idempotency_key: str | None) -> str | None:
+    return None if idempotency_key is None else check_idempotency_key(idempotency_key)
+
+
+def _deleted_parser(session_id: str) -> Callable[[Any], DeletedSession]:
+    def parse(data: Any) -> DeletedSession:
+        result = _deleted({} if data is None else data)
+        # A 2xx means gone; only an explicit ``"deleted": false`` says otherwise.
+        return attrs.evolve(result, id=result.id or session_id, deleted=result.deleted is not False)
+
+    return parse
+
+
+def _cancel_parser(session_id: str) -> Callable[[Any], SessionCancelResult]:
+    def parse(data: Any) -> SessionCancelResult:
+        result = _cancelled({} if data is None else data)
+        return result if result.id else attrs.evolve(result, id=session_id)
+
+    return parse
 
 
 def session_create_body(

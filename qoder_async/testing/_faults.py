@@ -7,8 +7,17 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
+from aiohttp import web
 
-__all__ = ["Fault"]
+__all__ = ["FAULT_KEY", "STREAM_FAULTS", "Fault"]
+
+#: Fault kinds the event stream applies itself, after a number of frames.
+STREAM_FAULTS = frozenset({"cut_stream", "stall_stream"})
+# Where the middleware leaves the request's fault for handlers that apply it themselves.
+FAULT_KEY: Any = (
+    web.RequestKey("qoder_fault", object) if hasattr(web, "RequestKey") else "qoder_fault"
+)
+_PARTIAL_FRAME = b'id: evt_partial\nevent: agent.message\ndata: {"type":"agent.mes'
 
 
 def _encode(body: object) -> bytes:
@@ -41,6 +50,7 @@ class Fault:
     content_type: str | None = "application/json"
     seconds: float = 0.0
     declared_length: int | None = None
+    count: int = 0
 
     @classmethod
     def status_error(
@@ -103,3 +113,15 @@ class Fault:
     def close_after_response(cls) -> Fault:
         """Handle normally, then close the keep-alive connection without telling the client."""
         return cls("close_after")
+
+    @classmethod
+    def cut_stream(cls, *, after_events: int, partial_frame: bool = False) -> Fault:
+        """On an event stream: reset the connection right after ``after_events`` frames
+        (heartbeats not counted); with ``partial_frame``, half a frame is written first."""
+        return cls("cut_stream", count=after_events, body=_PARTIAL_FRAME if partial_frame else b"")
+
+    @classmethod
+    def stall_stream(cls, *, after_events: int) -> Fault:
+        """On an event stream: after ``after_events`` frames, go silent (no heartbeats either)
+        while keeping the connection open, until the client gives up on it."""
+        return cls("stall_stream", count=after_events)

@@ -23,7 +23,7 @@ import attrs
 from aiohttp import web
 from multidict import CIMultiDict
 
-from ._faults import Fault
+from ._faults import FAULT_KEY, STREAM_FAULTS, Fault
 
 if TYPE_CHECKING:
     from .._client import AsyncQoder
@@ -208,6 +208,11 @@ class FakeQoderServer:
     def _make_app(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
         app.router.add_post(API_PREFIX + "/sessions", self._create_session)
+        from ._events import FakeEvents  # it builds on this module
+
+        # Lifecycle, events and streaming routes; ``server.events`` holds the agent's knobs.
+        self.events = FakeEvents(self)
+        self.events.install(app, API_PREFIX)
         return app
 
     @web.middleware
@@ -235,6 +240,7 @@ class FakeQoderServer:
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
             fault = self._take_fault(request.method, path)
+            request[FAULT_KEY] = fault
             if fault is not None:
                 response = await self._apply_fault(fault, request, request_id)
                 if response is not None:
@@ -275,7 +281,7 @@ class FakeQoderServer:
         if kind == "delay":
             await asyncio.sleep(fault.seconds)
             return None
-        if kind in ("close_after", "drop_response"):
+        if kind in ("close_after", "drop_response") or kind in STREAM_FAULTS:
             return None
         if kind == "reset":
             _reset(request)

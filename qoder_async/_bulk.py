@@ -1,0 +1,539 @@
+"""``sessions.create_many``: bulk creation with bounded concurrency and one outcome per input.
+
+How a batch runs::
+
+    async for r in ...  <-  results  <-  workers (``concurrency`` tasks in a task group)
+                                          each: take a window slot, pull one item, validate it,
+                                                flow.acquire(), sessions.create(...)
+
+- **Window.** A worker takes a window slot before it pulls an item; the consumer gives the
+  slot back when it receives that item's result. The window is ``concurrency`` plus a
+  little slack (a quarter, at least 4), so that a worker need not wait for the consumer to
+  wake up before it starts its next request; that many items at most are between the input
+  and the consumer, a generator of millions of items runs in constant memory, and the
+  ``ordered`` reorder buffer can never hold more than the window.
+- **Flow** (``_flow.Flow``). Attempts in flight are capped by a ``CapacityLimiter`` whose
+  size follows AIMD: halved when the API answers 429/503 or a connection fails, grown by
+  ``1/size`` per success. Starts are paced by a token bucket (also halved and recovered), and
+  a ``Retry-After`` pauses every start, not just the one request that got it. A retry gives
+  its slot back while it backs off and queues for its next attempt, so a throttled batch
+  retries at the batch's pace instead of every task retrying into the overload on its own.
+- **Driver.** The task group lives in a separate asyncio task: an async generator must not
+  yield from inside a task group, whose cancel scope would then belong to whichever task is
+  iterating. The generator's ``finally`` cancels and awaits the driver, so breaking out of
+  the loop or cancelling the consumer stops every request and leaves no task behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from typing import Any
+
+import anyio
+import attrs
+
+from ._errors import APIConnectionError, APIStatusError, InvalidParameterError, ParameterTypeError
+from ._flow import Attempts, Flow, current_attempts
+from ._hooks import ErrorInfo, Hooks, RetryInfo
+from ._models.session import AgentRef, Session
+from ._pipeline import Pipeline, new_idempotency_key
+from ._retry import retry_after_seconds
+from ._validation import check_idempotency_key
+from .resources.sessions import AsyncSessionsAPI, session_create_body
+
+__all__ = ["BulkProgress", "BulkResult", "KeyFn", "SessionCreateParams", "create_many"]
+
+_log = logging.getLogger("qoder_async")
+
+_CREATE_FIELDS = (
+    "agent",
+    "environment_id",
+    "title",
+    "metadata",
+    "delta_flush_interval_ms",
+    "memory_store_ids",
+    "resources",
+    "vault_ids",
+)
+_ITEM_FIELDS = frozenset((*_CREATE_FIELDS, "idempotency_key"))
+#: Answers that mean "too much load": the gateway's burst suppression (REFERENCE 2.4).
+_CONGESTION = frozenset({429, 503})
+#: Failures that still show the API coping with the load.
+_ANSWERED = frozenset(range(400, 500)) - _CONGESTION
+#: Seconds of history behind the ``rate`` of a progress report.
+_RATE_WINDOW = 5.0
+
+KeyFn = Callable[[int, Any], str]
+
+
+@attrs.frozen
+class SessionCreateParams:
+    """The arguments of one :meth:`AsyncSessionsAPI.create` call, as an item of a batch.
+
+    The fields are ``create``'s, checked the same way when the batch reaches the item: a bad
+    item becomes a failed :class:`BulkResult` (nothing is sent), it does not stop the batch.
+    ``idempotency_key`` set here wins over the batch's ``key_fn``.
+
+    Example::
+
+        items = (
+            SessionCreateParams(agent="agent_01", environment_id="env_01", title=f"job {n}")
+            for n in range(10_000)
+        )
+        async for result in client.sessions.create_many(items):
+            ...
+    """
+
+    agent: str | AgentRef | Mapping[str, Any]
+    environment_id: str
+    title: str | None = None
+    metadata: Mapping[str, str] | None = None
+    delta_flush_interval_ms: int | None = None
+    memory_store_ids: Sequence[str] | None = None
+    resources: Sequence[Mapping[str, Any]] | None = None
+    vault_ids: Sequence[str] | None = None
+    idempotency_key: str | None = None
+
+
+@attrs.frozen
+class BulkResult:
+    """The outcome of one input item of :meth:`AsyncSessionsAPI.create_many`.
+
+    There is exactly one per item. ``index`` is the item's 0-based position in the input and
+    ``params`` the item as given. On success ``session`` is set and ``error`` is ``None``;
+    on failure ``error`` holds the exception: :class:`InvalidParameterError` for a bad item
+    (nothing was sent), an :class:`APIStatusError` for a 4xx, the last error once retries
+    are exhausted. ``attempts`` counts HTTP attempts (0 when nothing was sent) and
+    ``idempotency_key`` is the key every attempt carried.
+
+    Example::
+
+        async for r in client.sessions.create_many(items):
+            if r.ok:
+                print(r.index, r.session.id)
+            else:
+                print(r.index, "failed after", r.attempts, "attempts:", r.error)
+    """
+
+    index: int
+    params: Any
+    session: Session | None = None
+    error: Exception | None = None
+    attempts: int = 0
+    idempotency_key: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the session was created (``error`` is ``None``)."""
+        return self.error is None
+
+
+@attrs.frozen
+class BulkProgress:
+    """A snapshot of a running batch, passed to ``create_many(on_progress=...)``.
+
+    ``done`` counts items with a result (``succeeded + failed``); ``in_flight`` the requests
+    holding a concurrency slot; ``rate`` results per second over the last few seconds (the
+    whole run's average in the last report, where ``finished`` is true). ``retries`` counts
+    retried attempts, ``throttled`` the 429/503 answers and connection failures that made the
+    batch slow down, and ``concurrency`` the number of requests currently allowed in flight.
+
+    Example::
+
+        def show(p: BulkProgress) -> None:
+            print(f"{p.done} done, {p.failed} failed, {p.rate:.0f}/s")
+
+        async for r in client.sessions.create_many(items, on_progress=show):
+            ...
+    """
+
+    done: int
+    succeeded: int
+    failed: int
+    in_flight: int
+    rate: float
+    retries: int
+    throttled: int
+    concurrency: int
+    elapsed: float
+    finished: bool = False
+
+
+@attrs.frozen
+class _Failure:
+    """The input iterable raised: re-raised by the consumer after the results before it."""
+
+    error: BaseException
+
+
+def _chain(ours: Callable[[Any], None], theirs: Callable[[Any], None] | None) -> Any:
+    if theirs is None:
+        return ours
+
+    def both(info: Any) -> None:
+        ours(info)
+        theirs(info)
+
+    return both
+
+
+class _Engine:
+    """The state of one batch; run by the driver task, read by the consumer."""
+
+    def __init__(
+        self,
+        api: AsyncSessionsAPI,
+        items: Iterable[Any] | AsyncIterable[Any],
+        *,
+        concurrency: int,
+        rate_limit: float | None,
+        adaptive: bool,
+        key_fn: KeyFn | None,
+        on_progress: Callable[[BulkProgress], None] | None,
+        progress_interval: float,
+    ) -> None:
+        self.flow = flow = Flow(concurrency, rate_limit, adaptive)
+        self.window = anyio.Semaphore(concurrency + max(4, concurrency // 4))
+        self.send, self.receive = anyio.create_memory_object_stream[BulkResult | _Failure](math.inf)
+        self._concurrency = concurrency
+        self._key_fn = key_fn
+        self._on_progress = on_progress
+        self._interval = progress_interval
+        self._iterator: Iterator[Any] | None = None
+        self._aiterator: AsyncIterator[Any] | None = None
+        if isinstance(items, AsyncIterable):
+            self._aiterator = aiter(items)
+            self._pull_lock = anyio.Lock()
+        else:
+            self._iterator = iter(items)
+        self._next_index = 0
+        self._exhausted = False
+        self._failure: BaseException | None = None
+        self.succeeded = self.failed = self.retries = 0
+        self._started = time.monotonic()
+        self._samples: deque[tuple[float, int]] = deque([(self._started, 0)])
+
+        # The batch's own view of the pipeline: same pool, same settings, plus hooks that
+        # feed the flow control (the caller's hooks still fire), and retries that wait
+        # through the flow. Only failures are observed, so the success path costs nothing
+        # extra: every failed attempt is either retried (on_retry) or final (on_error).
+        base = api._pipeline
+        user = base.config.hooks or Hooks()
+        hooks = Hooks(
+            on_request=user.on_request,
+            on_response=user.on_response,
+            on_retry=_chain(self._on_retry, user.on_retry),
+            on_error=_chain(self._on_error, user.on_error),
+        )
+        pipeline = Pipeline(base.pool, attrs.evolve(base.config, hooks=hooks))
+        base_sleep = base._sleep
+
+        async def retry_sleep(delay: float) -> None:
+            await flow.backoff(delay, base_sleep)
+
+        pipeline._sleep = retry_sleep
+        self._api = type(api)(pipeline)
+
+    # -- hooks (called synchronously inside the item's task) ----------------------------
+
+    def _pushed_back(self, error: BaseException) -> bool:
+        """Whether a failed attempt says the API is overloaded; if so, slow the batch down."""
+        if isinstance(error, APIConnectionError) or (
+            isinstance(error, APIStatusError) and error.status_code in _CONGESTION
+        ):
+            self.flow.congested(current_attempts.get())
+            return True
+        return False
+
+    def _on_retry(self, info: RetryInfo) -> None:
+        self.retries += 1
+        error = info.error
+        if (
+            self._pushed_back(error)
+            and isinstance(error, APIStatusError)
+            and retry_after_seconds(error.headers) is not None
+        ):
+            self.flow.pause(info.delay)
+
+    def _on_error(self, info: ErrorInfo) -> None:
+        self._pushed_back(info.error)
+
+    # -- the work -----------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """The driver: workers until the input is exhausted, then the end of the stream."""
+        try:
+            async with anyio.create_task_group() as outer:
+                if self._on_progress is not None:
+                    outer.start_soon(self._tick)
+                async with anyio.create_task_group() as workers:
+                    for _ in range(self._concurrency):
+                        workers.start_soon(self._worker)
+                outer.cancel_scope.cancel()
+            self._report(finished=True)
+            if self._failure is not None:
+                self.send.send_nowait(_Failure(self._failure))
+        finally:
+            self.send.close()
+
+    async def _worker(self) -> None:
+        window, send, flow, create = self.window, self.send, self.flow, self._api.create
+        # One state per worker, visible to the hooks through the worker's own context.
+        state = Attempts()
+        current_attempts.set(state)
+        while True:
+            try:
+                window.acquire_nowait()
+            except anyio.WouldBlock:
+                await window.acquire()
+            pulled = self._pull() if self._aiterator is None else await self._apull()
+            if pulled is None:
+                window.release()
+                return
+            index, item = pulled
+            # The item's whole life is inline here: this loop is the batch's hot path.
+            try:
+                kwargs, key = self._prepare(index, item)
+            except Exception as exc:
+                self.failed += 1
+                send.send_nowait(BulkResult(index, item, error=exc))
+                continue
+            state.count = 0
+            try:
+                if not flow.try_acquire(state):
+                    await flow.acquire(state)
+                session = await create(**kwargs, idempotency_key=key)
+            except Exception as exc:
+                self.failed += 1
+                if isinstance(exc, APIStatusError) and exc.status_code in _ANSWERED:
+                    flow.relieved()  # a 4xx other than 429 is an answer, not an overload
+                send.send_nowait(BulkResult(index, item, None, exc, state.count, key))
+                continue
+            finally:
+                if state.holding:
+                    flow.release(state)
+            flow.relieved()
+            self.succeeded += 1
+            send.send_nowait(BulkResult(index, item, session, None, state.count, key))
+
+    def _pull(self) -> tuple[int, Any] | None:
+        if self._exhausted:
+            return None
+        assert self._iterator is not None
+        try:
+            item = next(self._iterator)
+        except StopIteration:
+            self._exhausted = True
+            return None
+        except Exception as exc:
+            self._exhausted = True
+            self._failure = exc
+            return None
+        index = self._next_index
+        self._next_index = index + 1
+        return index, item
+
+    async def _apull(self) -> tuple[int, Any] | None:
+        assert self._aiterator is not None
+        # An async generator refuses a second __anext__ while one is pending.
+        async with self._pull_lock:
+            if self._exhausted:
+                return None
+            try:
+                item = await self._aiterator.__anext__()
+            except StopAsyncIteration:
+                self._exhausted = True
+                return None
+            except Exception as exc:
+                self._exhausted = True
+                self._failure = exc
+                return None
+            index = self._next_index
+            self._next_index = index + 1
+            return index, item
+
+    def _prepare(self, index: int, item: Any) -> tuple[dict[str, Any], str]:
+        """Check an item like ``create`` would, before it takes a slot; pick its key."""
+        if isinstance(item, SessionCreateParams):
+            kwargs = {name: getattr(item, name) for name in _CREATE_FIELDS}
+            key = item.idempotency_key
+        elif type(item) is dict or isinstance(item, Mapping):  # the ABC check is slow
+            kwargs = dict(item)
+            if not _ITEM_FIELDS.issuperset(kwargs):
+                unknown = sorted(str(name) for name in kwargs if name not in _ITEM_FIELDS)
+                raise InvalidParameterError(unknown[0], "is not a sessions.create parameter")
+            key = kwargs.pop("idempotency_key", None)
+            for required in ("agent", "environment_id"):
+                if required not in kwargs:
+                    raise InvalidParameterError(required, "is required")
+        else:
+            raise ParameterTypeError(
+                "items",
+                f"item {index}: expected a mapping or SessionCreateParams, "
+                f"got {type(item).__name__}",
+            )
+        session_create_body(**kwargs)
+        if key is None:
+            if self._key_fn is None:
+                return kwargs, new_idempotency_key()
+            key = self._key_fn(index, item)
+        return kwargs, check_idempotency_key(key)
+
+    # -- progress -----------------------------------------------------------------------
+
+    async def _tick(self) -> None:
+        while True:
+            await anyio.sleep(self._interval)
+            self._report(finished=False)
+
+    def _report(self, *, finished: bool) -> None:
+        callback = self._on_progress
+        if callback is None:
+            return
+        now = time.monotonic()
+        done = self.succeeded + self.failed
+        samples = self._samples
+        samples.append((now, done))
+        while len(samples) > 2 and now - samples[0][0] > _RATE_WINDOW:
+            samples.popleft()
+        elapsed = now - self._started
+        if finished:
+            rate = done / elapsed if elapsed > 0 else 0.0
+        else:
+            since, done_then = samples[0]
+            rate = (done - done_then) / (now - since) if now > since else 0.0
+        flow = self.flow
+        progress = BulkProgress(
+            done=done,
+            succeeded=self.succeeded,
+            failed=self.failed,
+            in_flight=flow.limiter.borrowed_tokens,
+            rate=rate,
+            retries=self.retries,
+            throttled=flow.throttled,
+            concurrency=int(flow.limiter.total_tokens),
+            elapsed=elapsed,
+            finished=finished,
+        )
+        try:
+            callback(progress)
+        except Exception:
+            _log.exception("the create_many on_progress callback raised; ignored")
+
+
+async def _results(engine_args: dict[str, Any], ordered: bool) -> AsyncIterator[BulkResult]:
+    # Built here, inside the running loop, on the first iteration (anyio primitives bind to
+    # the loop that creates them).
+    engine = _Engine(**engine_args)
+    driver = asyncio.get_running_loop().create_task(
+        engine.run(), name="qoder_async create_many driver"
+    )
+    receive = engine.receive
+    window = engine.window
+    pending: dict[int, BulkResult] = {}
+    next_index = 0
+    joined = False
+    try:
+        while True:
+            try:
+                message = receive.receive_nowait()
+            except anyio.WouldBlock:
+                try:
+                    message = await receive.receive()
+                except anyio.EndOfStream:
+                    break
+            except anyio.EndOfStream:
+                break
+            if isinstance(message, _Failure):
+                raise message.error
+            if not ordered:
+                window.release()
+                yield message
+                continue
+            # The slot is given back only when the result leaves the reorder buffer, which
+            # therefore never holds more than the window.
+            pending[message.index] = message
+            while next_index in pending:
+                result = pending.pop(next_index)
+                next_index += 1
+                window.release()
+                yield result
+        joined = True
+        await driver  # raises what went wrong inside the engine, if anything did
+    finally:
+        if not driver.done():
+            driver.cancel()
+            # Shielded: under an anyio cancel scope every await would be cancelled again,
+            # and the in-flight requests must be torn down before we return.
+            with anyio.CancelScope(shield=True):
+                await asyncio.wait([driver])
+        if not joined and not driver.cancelled() and driver.exception() is not None:
+            _log.error("create_many: the batch failed", exc_info=driver.exception())
+        receive.close()
+
+
+def _check_positive(field: str, value: object, *, integer: bool = False) -> None:
+    kinds: tuple[type, ...] = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        expected = "an int" if integer else "a number"
+        raise ParameterTypeError(field, f"expected {expected}, got {type(value).__name__}")
+    if not 0 < float(value) < math.inf:  # type: ignore[arg-type]
+        raise InvalidParameterError(field, f"must be positive and finite, got {value!r}")
+
+
+def create_many(
+    api: AsyncSessionsAPI,
+    items: Iterable[Any] | AsyncIterable[Any],
+    *,
+    concurrency: int = 16,
+    rate_limit: float | None = None,
+    ordered: bool = False,
+    key_fn: KeyFn | None = None,
+    on_progress: Callable[[BulkProgress], None] | None = None,
+    adaptive: bool = True,
+    progress_interval: float = 0.5,
+) -> AsyncIterator[BulkResult]:
+    """Check the arguments now, and return the async iterator of results."""
+    if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, (Iterable, AsyncIterable)):
+        raise ParameterTypeError(
+            "items", f"expected an iterable of create parameters, got {type(items).__name__}"
+        )
+    _check_positive("concurrency", concurrency, integer=True)
+    if rate_limit is not None:
+        _check_positive("rate_limit", rate_limit)
+    _check_positive("progress_interval", progress_interval)
+    for field, flag in (("ordered", ordered), ("adaptive", adaptive)):
+        if not isinstance(flag, bool):
+            raise ParameterTypeError(field, f"expected True or False, got {flag!r:.40}")
+    for field, function in (("key_fn", key_fn), ("on_progress", on_progress)):
+        if function is not None and not callable(function):
+            raise ParameterTypeError(field, "expected a callable or None")
+    engine_args: dict[str, Any] = {
+        "api": api,
+        "items": items,
+        "concurrency": concurrency,
+        "rate_limit": None if rate_limit is None else float(rate_limit),
+        "adaptive": adaptive,
+        "key_fn": key_fn,
+        "on_progress": on_progress,
+        "progress_interval": float(progress_interval),
+    }
+    return _results(engine_args, ordered)
+
+
+for _cls in (SessionCreateParams, BulkResult, BulkProgress, _Failure):
+    attrs.resolve_types(_cls)
+del _cls

@@ -1,0 +1,375 @@
+"""A session's event stream that survives dropped connections.
+
+:class:`EventStream` reads SSE frames (:mod:`qoder_async._sse`) off one pooled aiohttp
+connection and turns them into typed events. When the connection drops, stalls (no byte,
+not even a heartbeat, for ``idle_timeout`` seconds) or ends before the session is
+terminated, it reconnects with ``Last-Event-ID`` after a backoff from the client's
+:class:`RetryPolicy`, and drops the events the server replays a second time.
+
+The resume cursor is the id of the last *complete* event yielded. Previews
+(``event_start``/``event_delta``) carry the id of the event they preview; resuming from one
+could make a server skip that event once it is stored, so they never move the cursor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import deque
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+
+from ._errors import APIConnectionError, APIError, APIResponseValidationError, truncate
+from ._models._event_hooks import unknown_event
+from ._models.events import Event
+from ._models.previews import EventDeltaEvent, EventStartEvent
+from ._pipeline import transport_error
+from ._sse import DEFAULT_MAX_FRAME_CHARS, FrameTooLargeError, ServerSentEvent, SSEDecoder
+
+if TYPE_CHECKING:
+    from ._pipeline import Pipeline
+
+__all__ = ["EventStream", "frame_event"]
+
+_log = logging.getLogger("qoder_async")
+
+#: Frames that only keep the connection alive; never yielded.
+KEEPALIVE = frozenset({"heartbeat", "ping"})
+#: After one of these the session emits nothing more: the stream ends.
+TERMINAL = frozenset({"session.status_terminated"})
+_PREVIEWS = (EventStartEvent, EventDeltaEvent)
+#: Ids remembered for dropping replays; a replay starts after the cursor, so a window is plenty.
+_SEEN_WINDOW = 10_000
+
+
+class _Done:
+    """``data: [DONE]``: the server says the stream is over."""
+
+
+DONE = _Done()
+
+
+def frame_event(frame: ServerSentEvent, parse: Callable[[Any], Event]) -> Event | _Done | None:
+    """The typed event ``frame`` carries: ``None`` for a keep-alive, :data:`DONE` at the end.
+
+    ``id`` and ``type`` missing from the data are taken from the frame's ``id:``/``event:``.
+    Data that is not a JSON object becomes an :class:`UnknownEvent` with ``raw["data"]``.
+    """
+    if frame.event in KEEPALIVE:
+        return None
+    text = frame.data
+    if text == "[DONE]":
+        return DONE
+    try:
+        payload = json.loads(text)
+    except (ValueError, RecursionError):
+        payload = None
+    if type(payload) is not dict:
+        payload = {"type": frame.event, "data": text}
+        if frame.id:
+            payload["id"] = frame.id
+        return unknown_event(payload)
+    if frame.event == "error" or payload.get("type") == "error":
+        raise _stream_error(payload)
+    kind = payload.get("type")
+    if kind is None:
+        payload["type"] = frame.event
+    elif isinstance(kind, str) and kind in KEEPALIVE:
+        return None
+    if payload.get("id") is None and frame.id:
+        payload["id"] = frame.id
+    return parse(payload)
+
+
+def _stream_error(payload: dict[str, Any]) -> APIError:
+    error = payload.get("error")
+    message = error.get("message") if isinstance(error, dict) else error
+    if not isinstance(message, str):
+        message = payload.get("message") if isinstance(payload.get("message"), str) else None
+    request_id = payload.get("request_id")
+    return APIError(
+        f"the event stream reported an error: {truncate(message or json.dumps(payload), 300)}",
+        request_id=request_id if isinstance(request_id, str) else None,
+    )
+
+
+class EventStream:
+    """Typed events of one session, live; an async iterator and an async context manager.
+
+    Entering the context opens the connection (so events sent afterwards are not missed);
+    iterating without it opens it on the first ``__anext__``. The stream ends after
+    ``session.status_terminated``, on :meth:`aclose`, or when the context exits; breaking
+    out of ``async with`` releases the connection at once.
+
+    Example::
+
+        async with client.sessions.events.stream(session.id) as stream:
+            await client.sessions.events.send(session.id, [user_message("hi")])
+            async for event in stream:
+                if isinstance(event, AgentMessageEvent):
+                    print(event.text)
+                elif isinstance(event, SessionStatusIdleEvent):
+                    break
+    """
+
+    __slots__ = (
+        "_closed",
+        "_connections",
+        "_cursor",
+        "_decoder",
+        "_failures",
+        "_frames",
+        "_idle_timeout",
+        "_max_frame",
+        "_max_reconnects",
+        "_parse",
+        "_path",
+        "_pipeline",
+        "_progress",
+        "_query",
+        "_response",
+        "_seen",
+    )
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        path: str,
+        parse: Callable[[Any], Event],
+        *,
+        query: Mapping[str, Any] | None = None,
+        last_event_id: str | None = None,
+        idle_timeout: float | None = 45.0,
+        max_reconnects: int = 10,
+    ) -> None:
+        self._pipeline = pipeline
+        self._path = path
+        self._parse = parse
+        self._query = dict(query) if query else None
+        self._cursor = last_event_id or None
+        self._idle_timeout = idle_timeout
+        self._max_reconnects = max_reconnects
+        self._max_frame = min(pipeline.config.max_response_bytes, DEFAULT_MAX_FRAME_CHARS)
+        self._response: aiohttp.ClientResponse | None = None
+        self._decoder: SSEDecoder | None = None
+        self._frames: deque[ServerSentEvent] = deque()
+        self._closed = False
+        self._failures = 0
+        self._connections = 0
+        self._progress = False
+        # id -> number of the connection that yielded it; replays on a later one are dropped.
+        self._seen: dict[str, int] = {}
+
+    # -- public surface -----------------------------------------------------------------
+
+    @property
+    def last_event_id(self) -> str | None:
+        """The id the stream resumes after: the last complete event it yielded."""
+        return self._cursor
+
+    @property
+    def reconnects(self) -> int:
+        """How many times the stream had to connect again."""
+        return max(self._connections - 1, 0)
+
+    @property
+    def closed(self) -> bool:
+        """Whether the stream ended (terminated session, :meth:`aclose`, or context exit)."""
+        return self._closed
+
+    async def aclose(self) -> None:
+        """End the stream and release its connection. Safe to call twice."""
+        self._closed = True
+        self._release(reuse=False)
+
+    async def __aenter__(self) -> EventStream:
+        if not self._closed and self._response is None:
+            try:
+                await self._connect()
+            except BaseException:
+                self._release(reuse=False)
+                raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> EventStream:
+        return self
+
+    async def __anext__(self) -> Event:
+        try:
+            while True:
+                if self._closed:
+                    raise StopAsyncIteration
+                if self._frames:
+                    event = self._accept(self._frames.popleft())
+                    if event is not None:
+                        return event
+                    continue
+                if self._response is None:
+                    await self._connect()
+                else:
+                    await self._read()
+        except BaseException:
+            # Finished, failed, or cancelled: never keep a connection checked out of the pool.
+            # A cancelled stream may be iterated again; it then resumes on a new connection.
+            self._release(reuse=False)
+            raise
+
+    def __del__(self) -> None:
+        # ``async for ... break`` without ``async with``: nothing else would close it.
+        response = getattr(self, "_response", None)
+        if response is not None and not response.closed:
+            try:
+                response.close()
+            except Exception:
+                pass
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<EventStream {self._path} last_event_id={self._cursor!r} {state}>"
+
+    # -- frames -------------------------------------------------------------------------
+
+    def _accept(self, frame: ServerSentEvent) -> Event | None:
+        event = frame_event(frame, self._parse)
+        if event is None:
+            return None
+        if isinstance(event, _Done):
+            self._finish()
+            return None
+        if not isinstance(event, _PREVIEWS):
+            event_id = event.id
+            if event_id:
+                seen = self._seen.get(event_id)
+                if seen is not None and seen < self._connections:
+                    return None  # replayed after a reconnect: already yielded
+                if seen is None:
+                    self._remember(event_id)
+            if frame.id is not None:
+                self._cursor = frame.id or None
+            elif event_id:
+                self._cursor = event_id
+            if event.type in TERMINAL:
+                self._finish()
+        self._progress = True
+        return event
+
+    def _finish(self) -> None:
+        # Nothing follows: free the connection now, not at the next __anext__ (if any).
+        self._closed = True
+        self._frames.clear()
+        self._release(reuse=False)
+
+    def _remember(self, event_id: str) -> None:
+        seen = self._seen
+        seen[event_id] = self._connections
+        if len(seen) > _SEEN_WINDOW:
+            del seen[next(iter(seen))]
+
+    # -- the connection -----------------------------------------------------------------
+
+    async def _connect(self) -> None:
+        while not self._closed:
+            headers = {"Last-Event-ID": self._cursor} if self._cursor else None
+            try:
+                response = await self._pipeline.open_stream(
+                    self._path,
+                    query=self._query,
+                    headers=headers,
+                    read_timeout=self._idle_timeout,
+                    attempt=self._failures,
+                )
+            except APIError as exc:
+                await self._recover(exc)
+                continue
+            self._response = response
+            previous = self._decoder
+            self._decoder = SSEDecoder(
+                last_event_id=self._cursor or "", max_frame_chars=self._max_frame
+            )
+            if previous is not None:
+                # The reconnection delay a server asked for holds until it asks for another.
+                self._decoder.retry = previous.retry
+            self._connections += 1
+            return
+
+    async def _read(self) -> None:
+        response = self._response
+        decoder = self._decoder
+        assert response is not None and decoder is not None
+        try:
+            chunk = await response.content.readany()
+        except (TimeoutError, asyncio.TimeoutError, aiohttp.ClientError, OSError) as exc:
+            error = transport_error(
+                exc, "GET", self._path, self._failures, closed=self._pipeline.pool.closed
+            )
+            if error is None:
+                raise
+            if not isinstance(error, APIError):
+                raise error from exc
+            await self._recover(error)
+            return
+        if not chunk:
+            # The body ended cleanly before a terminal event: the connection can be reused.
+            decoder.end()
+            self._release(reuse=True)
+            await self._recover(None)
+            return
+        self._progress = True
+        try:
+            self._frames.extend(decoder.feed(chunk))
+        except FrameTooLargeError as exc:
+            raise APIResponseValidationError(
+                f"GET {self._path}: {exc}", status_code=response.status
+            ) from None
+
+    async def _recover(self, error: APIError | None) -> None:
+        """Wait before connecting again after ``error`` (``None``: the body just ended)."""
+        self._release(reuse=False)
+        if self._closed:
+            return  # aclose() from another task: not a drop
+        policy = self._pipeline.config.retry
+        if error is not None and not policy.is_retryable(error):
+            raise error
+        if self._progress:
+            self._failures = 0
+            self._progress = False
+        self._failures += 1
+        if self._failures > self._max_reconnects:
+            if error is not None:
+                raise error
+            raise APIConnectionError(
+                f"GET {self._path}: the stream ended {self._failures} times in a row "
+                "without delivering anything"
+            )
+        delay = policy.delay_for(self._failures, error)
+        decoder_retry = self._decoder.retry if self._decoder is not None else None
+        if decoder_retry is not None:
+            delay = max(delay, min(decoder_retry / 1000.0, policy.max_delay))
+        _log.warning(
+            "event stream %s %s; reconnecting in %.2f s after %s",
+            self._path,
+            "ended" if error is None else f"dropped ({type(error).__name__})",
+            delay,
+            self._cursor or "the start",
+        )
+        await asyncio.sleep(delay)
+
+    def _release(self, *, reuse: bool) -> None:
+        response, self._response = self._response, None
+        if response is not None:
+            if reuse:
+                response.release()
+            else:
+                response.close()

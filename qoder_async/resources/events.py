@@ -1,0 +1,296 @@
+"""``client.sessions.events``: send, list and stream a session's events (declarations only)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .._errors import APITimeoutError, InvalidParameterError, ParameterTypeError
+from .._models._converter import structurer
+from .._models.events import (
+    AgentMessageEvent,
+    Event,
+    SessionErrorEvent,
+    SessionStatusIdleEvent,
+    SessionStatusTerminatedEvent,
+    StopReason,
+)
+from .._models.inbound import (
+    ContentInput,
+    InboundEvent,
+    UserCustomToolResult,
+    UserInterrupt,
+    UserMessage,
+    UserToolConfirmation,
+    content_blocks,
+)
+from .._models.turn import EventList, TurnResult
+from .._pagination import AsyncPaginator, Page, page_parser
+from .._pipeline import NOT_GIVEN, NotGiven, check_timeout
+from .._streaming import EventStream
+from .._validation import check_idempotency_key, check_int_range, path_segment
+from ._base import Resource
+from ._listing import check_cursor_value, check_str_list, list_query
+
+__all__ = ["AsyncEventsAPI", "events_body"]
+
+_event = structurer(Event)
+_event_page = page_parser(_event)
+_INBOUND = (UserMessage, UserInterrupt, UserToolConfirmation, UserCustomToolResult)
+
+
+def _event_list(data: Any) -> EventList:
+    if type(data) is not dict:
+        raise TypeError(f"expected {{'data': [...]}}, got {type(data).__name__}")
+    items = data.get("data")
+    if type(items) is not list:
+        raise TypeError("the response has no 'data' array of events")
+    return EventList([_event(item) for item in items])
+
+
+def events_body(events: object) -> list[dict[str, Any]]:
+    """Validate what ``send`` was given and build the ``events`` array (helpers or dicts)."""
+    if isinstance(events, (str, bytes, Mapping, *_INBOUND)) or not isinstance(events, Sequence):
+        raise ParameterTypeError(
+            "events", f"expected a list of events, got {type(events).__name__}"
+        )
+    if not events:
+        raise InvalidParameterError("events", "must contain at least one event")
+    out: list[dict[str, Any]] = []
+    for index, item in enumerate(events):
+        name = f"events[{index}]"
+        if isinstance(item, _INBOUND):
+            out.append(item.to_wire())
+            continue
+        if not isinstance(item, Mapping):
+            raise ParameterTypeError(
+                name, f"expected an event helper or a mapping, got {type(item).__name__}"
+            )
+        kind = item.get("type")
+        if not isinstance(kind, str) or not kind:
+            raise InvalidParameterError(f"{name}.type", "every event needs a 'type' string")
+        if kind == "user.message":
+            if "content" not in item:
+                raise InvalidParameterError(f"{name}.content", "a user.message needs content")
+            content_blocks(f"{name}.content", item["content"])
+        out.append(dict(item))
+    return out
+
+
+class AsyncEventsAPI(Resource):
+    """A session's events. Reach it as ``client.sessions.events``.
+
+    Example::
+
+        await client.sessions.events.send(session.id, [user_message("Hello")])
+        async for event in client.sessions.events.list(session.id):
+            print(event.type)
+    """
+
+    __slots__ = ()
+
+    async def send(
+        self,
+        session_id: str,
+        events: Sequence[InboundEvent | Mapping[str, Any]],
+        *,
+        idempotency_key: str | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> EventList:
+        """Send events (``POST /sessions/{id}/events``); returns the events as stored.
+
+        ``events`` are helpers (:func:`user_message`, :func:`user_interrupt`,
+        :func:`user_tool_confirmation`, :func:`user_custom_tool_result`) or dicts with a
+        ``type``. The agent's output arrives on :meth:`stream` (or :meth:`list`), not here.
+
+        Example::
+
+            sent = await client.sessions.events.send(session.id, [user_message("Hi")])
+            print(sent[0].id)
+        """
+        path = f"/sessions/{path_segment('session_id', session_id, 'sess_')}/events"
+        body = {"events": events_body(events)}
+        if idempotency_key is not None:
+            idempotency_key = check_idempotency_key(idempotency_key)
+        return await self._pipeline.request(
+            "POST",
+            path,
+            _event_list,
+            body=body,
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    def list(
+        self,
+        session_id: str,
+        *,
+        limit: int | None = None,
+        order: str | None = None,
+        types: str | Sequence[str] | None = None,
+        after_id: str | None = None,
+        before_id: str | None = None,
+        page: str | None = None,
+        created_at: Mapping[str, Any] | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> AsyncPaginator[Event]:
+        """Every event of a session, oldest first by default, fetched page by page.
+
+        ``types`` keeps only those event types; ``created_at`` bounds the time
+        (``{"gte": datetime, "lt": datetime}``). Arguments are checked here, before
+        anything is sent; nothing is sent until you iterate.
+
+        Example::
+
+            async for event in client.sessions.events.list(session.id, types=["agent.message"]):
+                print(event.text)
+        """
+        path = f"/sessions/{path_segment('session_id', session_id, 'sess_')}/events"
+        query = list_query(
+            limit=limit,
+            order=order,
+            page=page,
+            after_id=after_id,
+            before_id=before_id,
+            created_at=created_at,
+        )
+        if types is not None:
+            query["types[]"] = check_str_list("types", types)
+        pipeline = self._pipeline
+
+        async def fetch(params: dict[str, Any]) -> Page[Event]:
+            return await pipeline.request(
+                "GET",
+                path,
+                _event_page,
+                query=params,
+                timeout=timeout,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+            )
+
+        return AsyncPaginator(fetch, query)
+
+    def stream(
+        self,
+        session_id: str,
+        *,
+        last_event_id: str | None = None,
+        event_deltas: Sequence[str] | None = None,
+        idle_timeout: float | None = 45.0,
+        max_reconnects: int = 10,
+    ) -> EventStream:
+        """The session's events as they happen (SSE), resuming by itself after a drop.
+
+        Use it as ``async with ... as stream`` (the connection opens on entry, so send
+        after entering to miss nothing) and iterate it. ``last_event_id`` starts after that
+        event; ``event_deltas`` (``["agent.message", "agent.thinking"]``) adds
+        ``event_start``/``event_delta`` previews before those events. ``idle_timeout``:
+        seconds without a byte (heartbeats included) after which the connection counts as
+        dead; ``max_reconnects``: consecutive failed reconnections before giving up.
+
+        Example::
+
+            async with client.sessions.events.stream(session.id) as stream:
+                await client.sessions.events.send(session.id, [user_message("Hi")])
+                async for event in stream:
+                    print(event.type)
+                    if isinstance(event, SessionStatusIdleEvent):
+                        break
+        """
+        path = f"/sessions/{path_segment('session_id', session_id, 'sess_')}/events/stream"
+        if last_event_id is not None:
+            last_event_id = check_cursor_value("last_event_id", last_event_id)
+        query: dict[str, Any] = {}
+        if event_deltas is not None:
+            query["event_deltas[]"] = check_str_list("event_deltas", event_deltas)
+        return EventStream(
+            self._pipeline,
+            path,
+            _event,
+            query=query,
+            last_event_id=last_event_id,
+            idle_timeout=check_timeout(idle_timeout, "idle_timeout"),
+            max_reconnects=check_int_range("max_reconnects", max_reconnects, 0, 1_000_000),
+        )
+
+    async def run_turn(
+        self,
+        session_id: str,
+        message: ContentInput | UserMessage,
+        *,
+        event_deltas: Sequence[str] | None = None,
+        idle_timeout: float | None = 45.0,
+        timeout: float | None = None,
+    ) -> TurnResult:
+        """One bot turn: open the stream, send ``message``, collect events until the session
+        is idle again (or reports an error, or terminates).
+
+        Events the stream replays from before the message are skipped: the turn starts at
+        the echo of the sent ``user.message``. ``timeout`` bounds the whole turn
+        (:class:`APITimeoutError`); ``stop_reason.type == "requires_action"`` means the agent
+        waits for a tool confirmation or result.
+
+        Example::
+
+            result = await client.sessions.events.run_turn(session.id, "What is 2 + 2?")
+            print(result.text)
+        """
+        path_segment("session_id", session_id, "sess_")
+        if not isinstance(message, UserMessage):
+            message = UserMessage(content_blocks("message", message))
+        seconds = check_timeout(timeout)
+        turn = self._turn(session_id, message, event_deltas, idle_timeout)
+        if seconds is None:
+            return await turn
+        try:
+            return await asyncio.wait_for(turn, seconds)
+        except asyncio.TimeoutError:
+            raise APITimeoutError(f"the turn took longer than {seconds:g} s") from None
+
+    async def _turn(
+        self,
+        session_id: str,
+        message: UserMessage,
+        event_deltas: Sequence[str] | None,
+        idle_timeout: float | None,
+    ) -> TurnResult:
+        events: list[Event] = []
+        texts: list[str] = []
+        stop_reason: StopReason | None = None
+        error: SessionErrorEvent | None = None
+        terminated = False
+        stream = self.stream(session_id, event_deltas=event_deltas, idle_timeout=idle_timeout)
+        async with stream:
+            sent = await self.send(session_id, [message])
+            anchor = next((event.id for event in sent if event.id), None)
+            collecting = anchor is None
+            async for event in stream:
+                if not collecting:
+                    # History replayed on connect, or another turn's tail.
+                    if event.id != anchor:
+                        continue
+                    collecting = True
+                events.append(event)
+                if isinstance(event, AgentMessageEvent):
+                    texts.append(event.text)
+                elif isinstance(event, SessionStatusIdleEvent):
+                    stop_reason = event.stop_reason
+                    break
+                elif isinstance(event, SessionErrorEvent):
+                    if event.error is None or event.error.retry_status != "retrying":
+                        error = event
+                        break
+                elif isinstance(event, SessionStatusTerminatedEvent):
+                    terminated = True
+                    break
+        return TurnResult(
+            "\n".join(texts), events, stop_reason=stop_reason, error=error, terminated=terminated
+        )
