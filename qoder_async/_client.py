@@ -16,6 +16,7 @@ import attrs
 
 from ._errors import InvalidParameterError, ParameterTypeError
 from ._hooks import Hooks
+from ._options import check_timeout, checked_extra_headers
 from ._pipeline import (
     NOT_GIVEN,
     NotGiven,
@@ -23,8 +24,6 @@ from ._pipeline import (
     PipelineConfig,
     TokenProvider,
     _Secret,
-    check_timeout,
-    checked_extra_headers,
 )
 from ._pool import HttpPool
 from ._retry import RetryPolicy

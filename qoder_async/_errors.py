@@ -111,7 +111,17 @@ class APIError(QoderError):
 
 
 class APIConnectionError(APIError):
-    """No usable HTTP response: refused, reset, closed early, truncated body."""
+    """No usable HTTP response: refused, reset, closed early, truncated body.
+
+    ``retryable`` is ``False`` for failures another attempt cannot cure (a TLS certificate
+    that does not verify).
+    """
+
+    def __init__(
+        self, message: str, *, request_id: str | None = None, retryable: bool = True
+    ) -> None:
+        super().__init__(message, request_id=request_id)
+        self.retryable = retryable
 
 
 class APITimeoutError(APIConnectionError):

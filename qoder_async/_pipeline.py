@@ -15,34 +15,42 @@ import asyncio
 import inspect
 import json
 import logging
-import math
 import os
-import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import aiohttp
 import attrs
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDictProxy
 
 from ._errors import (
-    APIConnectionError,
     APIError,
     APIResponseValidationError,
-    APIStatusError,
     APITimeoutError,
     AuthenticationError,
     ClientClosedError,
     InvalidParameterError,
-    ParameterTypeError,
     TokenProviderError,
-    status_error_class,
     truncate,
 )
 from ._hooks import ErrorInfo, Hooks, RequestInfo, ResponseInfo, RetryInfo
+from ._options import (
+    CONNECT_TIMEOUT,
+    check_timeout,
+    checked_extra_headers,
+    checked_extra_query,
+    make_timeout,
+)
 from ._pool import HttpPool
 from ._raw import RawResponse
+from ._responses import (
+    TRANSPORT_FAILURES,
+    parse_success,
+    status_error,
+    text_excerpt,
+    transport_error,
+)
 from ._retry import RetryPolicy, describe, run_retries
 
 __all__ = [
@@ -52,7 +60,7 @@ __all__ = [
     "PipelineConfig",
     "RawPipeline",
     "TokenProvider",
-    "parse_success",
+    "new_idempotency_key",
 ]
 
 T = TypeVar("T")
@@ -65,8 +73,6 @@ TokenProvider = Callable[[], str | Awaitable[str]]
 _KEYED_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _RETRY_HEADER = "X-Qoder-Retry-Count"
 _FIRST_ATTEMPT = "0"
-_CONNECT_TIMEOUT = 10.0
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 _encode_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
@@ -121,28 +127,6 @@ class _Secret:
 
     def __repr__(self) -> str:
         return "<redacted>"
-
-
-def make_timeout(seconds: float | None) -> aiohttp.ClientTimeout:
-    """A per-attempt timeout: ``seconds`` in total, of which at most 10 s to open a socket.
-
-    ``sock_connect`` rather than ``connect``: the latter arms a timer on every request,
-    even when a pooled connection is reused; the total bounds waiting for the pool anyway.
-    """
-    if seconds is None:
-        return aiohttp.ClientTimeout(total=None, sock_connect=_CONNECT_TIMEOUT)
-    return aiohttp.ClientTimeout(total=seconds, sock_connect=min(seconds, _CONNECT_TIMEOUT))
-
-
-def check_timeout(value: object, field: str = "timeout") -> float | None:
-    """Seconds as a positive finite number, or ``None`` for no limit."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ParameterTypeError(field, f"expected seconds as a number, or None, got {value!r:.40}")
-    if not 0 < value < math.inf:
-        raise InvalidParameterError(field, f"must be a positive finite number, got {value!r}")
-    return float(value)
 
 
 @attrs.frozen
@@ -367,22 +351,11 @@ class Pipeline:
                     "the client was closed while the request waited for a connection"
                 ) from None
             raise
-        except (TimeoutError, asyncio.TimeoutError) as exc:
-            raise APITimeoutError(
-                f"{call.method} {call.path} timed out (attempt {attempt})"
-            ) from exc
-        except (aiohttp.ClientError, OSError, RuntimeError) as exc:
-            if isinstance(exc, aiohttp.ClientResponseError):
-                _redact_request_info(exc)
-            if self.pool.closed:
-                raise ClientClosedError(
-                    "the client was closed while the request was in flight"
-                ) from exc
-            if isinstance(exc, RuntimeError) and not isinstance(exc, aiohttp.ClientError):
+        except TRANSPORT_FAILURES as exc:
+            error = transport_error(exc, call.method, call.path, attempt, closed=self.pool.closed)
+            if error is None:
                 raise
-            raise APIConnectionError(
-                f"{call.method} {call.path} failed: {truncate(_describe_transport(exc), 300)}"
-            ) from exc
+            raise error from exc
         request_id = response_headers.get("x-request-id") or response_headers.get("request-id")
         if hooks is not None and hooks.on_response is not None:
             _fire(
@@ -477,7 +450,7 @@ class Pipeline:
             _fire(hooks.on_request, RequestInfo("GET", path, attempt, None))
         session = self.pool.session()
         timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=_CONNECT_TIMEOUT, sock_read=read_timeout
+            total=None, sock_connect=CONNECT_TIMEOUT, sock_read=read_timeout
         )
         started = time.perf_counter()
         response: aiohttp.ClientResponse | None = None
@@ -511,13 +484,7 @@ class Pipeline:
                     "the client was closed while the stream was opening"
                 ) from None
             raise
-        except (
-            TimeoutError,
-            asyncio.TimeoutError,
-            aiohttp.ClientError,
-            OSError,
-            RuntimeError,
-        ) as exc:
+        except TRANSPORT_FAILURES as exc:
             if response is not None:
                 response.close()
             error = transport_error(exc, "GET", path, attempt, closed=self.pool.closed)
@@ -529,7 +496,7 @@ class Pipeline:
             raise APIResponseValidationError(
                 f"GET {path}: expected {accept}, got {response.content_type!r:.80}",
                 status_code=status,
-                body=truncate(_text(raw)),
+                body=truncate(text_excerpt(raw)),
                 request_id=request_id,
             )
         raise status_error(status, raw, response.headers, request_id)
@@ -577,36 +544,6 @@ class Pipeline:
             _fire(hooks.on_error, ErrorInfo(call.method, call.path, attempt, error))
 
 
-def parse_success(status: int, raw: bytes, request_id: str | None, parse: Callable[[Any], T]) -> T:
-    """Decode and structure a 2xx body; any failure is an :class:`APIResponseValidationError`."""
-    try:
-        data = json.loads(raw) if raw else None
-    except (ValueError, RecursionError) as exc:
-        raise APIResponseValidationError(
-            f"HTTP {status} response is not valid JSON: {truncate(_text(raw), 200)!r}",
-            status_code=status,
-            body=truncate(_text(raw)),
-            request_id=request_id,
-        ) from exc
-    try:
-        result = parse(data)
-    except Exception as exc:
-        # cattrs raises a zoo of exception types for bad shapes; callers get one.
-        raise APIResponseValidationError(
-            f"HTTP {status} response does not match the documented shape: "
-            f"{truncate(_validation_reason(exc), 300)}",
-            status_code=status,
-            body=truncate(_text(raw)),
-            request_id=request_id,
-        ) from exc
-    if request_id is not None:
-        try:
-            object.__setattr__(result, "_request_id", request_id)
-        except (AttributeError, TypeError):
-            pass
-    return result
-
-
 def _fire(hook: Callable[[Any], None], info: object) -> None:
     try:
         hook(info)
@@ -615,159 +552,11 @@ def _fire(hook: Callable[[Any], None], info: object) -> None:
         _log.error("a qoder_async hook raised %s; ignored", type(exc).__name__, exc_info=exc)
 
 
-def checked_extra_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Caller headers: str names and values, no line breaks, and no silent ``Authorization``."""
-    if not isinstance(headers, Mapping):
-        raise ParameterTypeError(
-            "extra_headers", f"expected a mapping, got {type(headers).__name__}"
-        )
-    out: dict[str, str] = {}
-    for name, value in headers.items():
-        if not isinstance(name, str) or not isinstance(value, str):
-            raise ParameterTypeError("extra_headers", "header names and values must be str")
-        if any(c in value for c in "\r\n\x00"):
-            raise InvalidParameterError(
-                "extra_headers", f"header {name!r:.60} contains a line break"
-            )
-        if _HEADER_NAME.fullmatch(name) is None:
-            raise InvalidParameterError("extra_headers", f"{name!r:.60} is not a valid header name")
-        if name.lower() == "authorization":
-            raise InvalidParameterError(
-                "extra_headers",
-                "Authorization is set from api_key; pass api_key= (a str or a callable) instead",
-            )
-        out[name] = value
-    return out
-
-
-def checked_extra_query(query: Mapping[str, Any]) -> dict[str, Any]:
-    """Caller query parameters: str names; str, int or float values (or lists of them)."""
-    if not isinstance(query, Mapping):
-        raise ParameterTypeError("extra_query", f"expected a mapping, got {type(query).__name__}")
-    out: dict[str, Any] = {}
-    for name, value in query.items():
-        if not isinstance(name, str) or not name:
-            raise ParameterTypeError("extra_query", "parameter names must be non-empty str")
-        items = value if isinstance(value, (list, tuple)) else (value,)
-        for item in items:
-            if isinstance(item, bool) or not isinstance(item, (str, int, float)):
-                raise ParameterTypeError(
-                    f"extra_query[{name!r:.60}]",
-                    f"values must be str, int or float, got {type(item).__name__}",
-                )
-            if isinstance(item, float) and not math.isfinite(item):
-                raise InvalidParameterError(f"extra_query[{name!r:.60}]", "must be finite")
-        out[name] = value
-    return out
-
-
-def transport_error(
-    exc: BaseException, method: str, path: str, attempt: int, *, closed: bool
-) -> APIError | ClientClosedError | None:
-    """The qoder_async error for an aiohttp/OS failure (``None``: not ours, re-raise it)."""
-    if isinstance(exc, aiohttp.ClientResponseError):
-        _redact_request_info(exc)
-    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
-        return APITimeoutError(f"{method} {path} timed out (attempt {attempt})")
-    if closed:
-        return ClientClosedError("the client was closed while the request was in flight")
-    if isinstance(exc, RuntimeError) and not isinstance(exc, aiohttp.ClientError):
-        return None
-    if not isinstance(exc, (aiohttp.ClientError, OSError)):
-        return None
-    return APIConnectionError(f"{method} {path} failed: {truncate(_describe_transport(exc), 300)}")
-
-
 def _cancel_requested() -> bool:
     """Whether the current task was asked to cancel (always assumed so on Python 3.10)."""
     task = asyncio.current_task()
     cancelling = getattr(task, "cancelling", None)
     return cancelling is None or cancelling() > 0
-
-
-def _redact_request_info(exc: aiohttp.ClientResponseError) -> None:
-    # aiohttp keeps the request headers, Authorization included, in the exception's
-    # request_info and shows them in its repr; the exception stays chained to ours.
-    info = exc.request_info
-    if "Authorization" not in info.headers:
-        return
-    headers = CIMultiDict(info.headers)
-    headers["Authorization"] = "<redacted>"
-    exc.request_info = aiohttp.RequestInfo(
-        info.url, info.method, CIMultiDictProxy(headers), info.real_url
-    )
-
-
-def _text(raw: bytes) -> str:
-    return raw.decode("utf-8", errors="replace")
-
-
-def _describe_transport(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _validation_reason(exc: BaseException) -> str:
-    if isinstance(exc, KeyError):
-        return f"missing required field {exc.args[0]!r}"
-    return f"{type(exc).__name__}: {exc}"
-
-
-def status_error(
-    status: int,
-    raw: bytes,
-    headers: CIMultiDictProxy[str] | Mapping[str, str],
-    request_id: str | None,
-) -> APIStatusError:
-    """Map a non-2xx response to its typed error, whatever the body looks like."""
-    body: object
-    error_type = code = param = None
-    try:
-        body = json.loads(raw) if raw else None
-    except (ValueError, RecursionError):
-        body = truncate(_text(raw))
-    message = None
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict):
-            message = _str_or_none(error.get("message"))
-            error_type = _str_or_none(error.get("type"))
-            code = _str_or_none(error.get("code"))
-            param = _str_or_none(error.get("param"))
-        elif isinstance(error, str):
-            message = error
-        if message is None:
-            message = _str_or_none(body.get("message"))
-        if request_id is None:
-            request_id = _str_or_none(body.get("request_id"))
-    if message is None and 300 <= status < 400:
-        location = truncate(headers.get("Location") or "", 200)
-        message = (
-            f"redirect to {location!r} not followed: redirects are never followed, so that "
-            "the API key cannot reach another host; check base_url"
-        )
-    if message is None:
-        excerpt = " ".join(_text(raw).split())
-        message = f"non-JSON body: {truncate(excerpt, 200)!r}" if excerpt else "empty body"
-    # A server can put megabytes in any of these; exception text stays short.
-    return status_error_class(status)(
-        truncate(message),
-        status_code=status,
-        type=_short(error_type),
-        code=_short(code),
-        param=_short(param),
-        request_id=_short(request_id),
-        body=body,
-        headers=headers,
-    )
-
-
-def _short(value: str | None) -> str | None:
-    return None if value is None else truncate(value, 200)
-
-
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 class RawPipeline(Pipeline):

@@ -49,7 +49,7 @@ class RawResponse(Generic[T]):
     def parse(self) -> T:
         """The typed result (``Session``, ...), as the plain method would have returned it."""
         if self._parsed is _UNPARSED:
-            from ._pipeline import parse_success
+            from ._responses import parse_success
 
             self._parsed = parse_success(self.status, self.content, self.request_id, self._parse)
         return self._parsed

@@ -90,7 +90,7 @@ class RetryPolicy:
                 return False
             # A server that says "don't" knows better than the status code.
             return error.headers.get("x-should-retry", "").lower() != "false"
-        return isinstance(error, APIConnectionError)
+        return isinstance(error, APIConnectionError) and error.retryable
 
     def delay_for(self, retry_number: int, error: BaseException | None) -> float:
         """Seconds to wait before retry ``retry_number`` (1-based) after ``error``."""

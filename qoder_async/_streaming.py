@@ -27,7 +27,7 @@ from ._errors import APIConnectionError, APIError, APIResponseValidationError, t
 from ._models._event_hooks import unknown_event
 from ._models.events import Event
 from ._models.previews import EventDeltaEvent, EventStartEvent
-from ._pipeline import transport_error
+from ._responses import transport_error
 from ._sse import DEFAULT_MAX_FRAME_CHARS, FrameTooLargeError, ServerSentEvent, SSEDecoder
 
 if TYPE_CHECKING:

@@ -1,6 +1,17 @@
+"""Shared test setup: sample payloads, and leaks fail the test that caused them.
+
+``filterwarnings = error`` turns ``ResourceWarning`` into failures; but "Task was destroyed
+but it is pending!", the log half of "Unclosed client session" and "Event loop is closed"
+reach the ``asyncio`` logger through the loop's exception handler, not the warnings
+machinery. They are collected here and fail the test after its teardown (and after the
+garbage collection that makes ``__del__`` speak), so a leak is pinned on the test that leaked.
+"""
+
 from __future__ import annotations
 
 import gc
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,3 +33,35 @@ def _collect_garbage():
 def sample(name: str) -> bytes:
     """The exact bytes of one published sample."""
     return (SAMPLES / name).read_bytes()
+
+
+_COMPLAINTS = ("Task was destroyed", "Unclosed", "Event loop is closed", "never retrieved")
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+_collector = _Collector()
+logging.getLogger("asyncio").addHandler(_collector)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    _collector.messages.clear()
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    result = yield
+    complaints = [m for m in _collector.messages if any(c in m for c in _COMPLAINTS)]
+    _collector.messages.clear()
+    if complaints:
+        pytest.fail(f"asyncio complained during {item.nodeid}: {complaints}", pytrace=False)
+    return result

@@ -192,6 +192,11 @@ def test_sessions_create_prints_the_session(fake_server) -> None:
             "cannot read missing.jsonl",
         ),
         (
+            ["sessions", "create-many", "same.jsonl", "-o", "./same.jsonl"],
+            {"QODER_PAT": "pt-x"},
+            "must not be the input file",
+        ),
+        (
             ["sessions", "create", "--agent", "nope", "--environment-id", ENV],
             {"QODER_PAT": "pt-x", "QODER_BASE_URL": "http://127.0.0.1:9/api"},
             "agent:",

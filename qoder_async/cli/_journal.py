@@ -23,10 +23,16 @@ from typing import IO, Any
 
 from ._common import UsageError
 
-__all__ = ["BadLine", "BatchKeys", "Bitmap", "InputLines", "Journal", "Line"]
+__all__ = ["BadLine", "BatchKeys", "Bitmap", "InputLines", "Journal", "Line", "check_distinct"]
 
 #: Output lines naming a larger index than this are ignored (they cannot be ours).
 _MAX_INDEX = 2**40
+
+
+def check_distinct(input_name: str, output_name: str) -> None:
+    """Refuse to append results to the file being read."""
+    if Path(input_name).resolve() == Path(output_name).resolve():
+        raise UsageError("the output file must not be the input file")
 
 
 class Bitmap:

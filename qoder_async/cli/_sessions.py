@@ -14,7 +14,7 @@ from .._errors import APIError, InvalidParameterError
 from .._models._converter import to_dict
 from .._retry import RetryPolicy
 from ._common import EXIT_FAILED, EXIT_OK, UsageError, error_record, make_client
-from ._journal import BadLine, BatchKeys, InputLines, Journal, Line
+from ._journal import BadLine, BatchKeys, InputLines, Journal, Line, check_distinct
 from ._progress import format_duration, make_display
 
 __all__ = ["create_command", "create_many_command"]
@@ -81,6 +81,7 @@ async def create_many_command(args: argparse.Namespace) -> int:
     """Create one session per input line, journaling every result; resumable."""
     if args.max_retries < 0:
         raise UsageError("--max-retries must be 0 or more")
+    check_distinct(args.input, args.output)
     source = InputLines.open(args.input)
     try:
         journal = Journal.open(args.output, max_index=source.lines)

@@ -26,8 +26,9 @@ from .._models.inbound import (
     content_blocks,
 )
 from .._models.turn import EventList, TurnResult
+from .._options import check_timeout
 from .._pagination import AsyncPaginator, Page, page_parser
-from .._pipeline import NOT_GIVEN, NotGiven, check_timeout
+from .._pipeline import NOT_GIVEN, NotGiven
 from .._streaming import EventStream
 from .._validation import check_idempotency_key, check_int_range, path_segment
 from ._base import Resource

@@ -21,7 +21,7 @@ from qoder_async._errors import status_error_class
 from qoder_async._models._converter import structurer
 from qoder_async._models.events import EVENT_TYPES, Event
 from qoder_async._pagination import page_parser
-from qoder_async._pipeline import parse_success, status_error
+from qoder_async._responses import parse_success, status_error
 from qoder_async._retry import retry_after_seconds
 from qoder_async._sse import FrameTooLargeError, ServerSentEvent, SSEDecoder
 from qoder_async._streaming import frame_event

@@ -21,6 +21,7 @@ from qoder_async import (
     InternalServerError,
     InvalidParameterError,
     QoderError,
+    RetryInfo,
     RetryPolicy,
 )
 from qoder_async.testing import FakeQoderServer, Fault
@@ -170,6 +171,16 @@ async def test_tls_verification_is_on_by_default(certificate, caplog) -> None:
                 await client.sessions.create(agent=AGENT, environment_id=ENV)
         assert server.requests == []  # the handshake failed: no header, no token was sent
     assert not [r for r in caplog.records if "verification" in r.getMessage()]
+
+
+async def test_a_certificate_failure_is_not_retried(certificate) -> None:
+    seen: list[RetryInfo] = []
+    server = tls_server(certificate)
+    async with server, server.client(hooks=Hooks(on_retry=seen.append)) as client:
+        with pytest.raises(APIConnectionError) as caught:
+            await client.sessions.create(agent=AGENT, environment_id=ENV)
+    assert caught.value.retryable is False
+    assert seen == []  # the default policy would retry a transient failure twice
 
 
 async def test_a_trusted_context_verifies_and_does_not_warn(certificate, caplog) -> None:
