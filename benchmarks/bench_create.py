@@ -96,6 +96,22 @@ def qoder_async(url: str) -> Runner:
     return run
 
 
+def qoder_async_raw_json(url: str) -> Runner:
+    """The same call through ``with_raw_response``, reading the JSON without building models."""
+
+    async def run(concurrency: int, total: int) -> tuple[float, float]:
+        async with AsyncQoder(api_key=TOKEN, base_url=url, retry=RetryPolicy.disabled()) as client:
+            raw_sessions = client.sessions.with_raw_response
+
+            async def one() -> object:
+                response = await raw_sessions.create(agent=AGENT, environment_id=ENV, title="bench")
+                return response.json()
+
+            return await _drive(concurrency, total, one)
+
+    return run
+
+
 def official_sdk(url: str) -> Runner | None:
     try:
         import qca
@@ -217,10 +233,13 @@ def main() -> None:
             "qoder-async": qoder_async(url),
         }
         if args.baseline:
+            # Both sides in a subprocess, so that only the code differs between them.
             worktree = stack.enter_context(git_worktree(args.baseline))
-            contenders[f"qoder-async @ {args.baseline}"] = baseline(url, worktree)
+            contenders["qoder-async @ working tree (subprocess)"] = baseline(url, str(ROOT))
+            contenders[f"qoder-async @ {args.baseline} (subprocess)"] = baseline(url, worktree)
         if args.options:
             contenders["qoder-async, all options"] = qoder_async_with_options(url)
+            contenders["qoder-async, raw response .json()"] = qoder_async_raw_json(url)
         sdk = None if args.no_sdk else official_sdk(url)
         if sdk is not None:
             contenders["qca-sdk (official)"] = sdk

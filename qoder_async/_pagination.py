@@ -16,6 +16,7 @@ import attrs
 
 from ._errors import APIResponseValidationError
 from ._models._base import extra_field, request_id_field
+from ._raw import RawResponse
 
 __all__ = ["CURSOR_PARAMS", "AsyncPaginator", "Page", "PageCursor", "page_parser"]
 
@@ -44,7 +45,7 @@ class Page(Generic[T]):
     has_more: bool = False
     next_page: str | None = None
     total: int | None = None
-    extra: dict[str, Any] = extra_field()
+    extra: Mapping[str, Any] = extra_field()
     _request_id: str | None = request_id_field()
 
 
@@ -184,6 +185,10 @@ class AsyncPaginator(Generic[T]):
         """Iterate over whole :class:`Page` objects instead of items."""
         return _PageIterator(self._fetch, PageCursor(self._query))
 
+    def raw_pages(self) -> AsyncIterator[RawResponse[Page[T]]]:
+        """Iterate over the HTTP responses of the pages (for a raw-response pipeline)."""
+        return _RawPageIterator(self._fetch, PageCursor(self._query))
+
     def __aiter__(self) -> AsyncIterator[T]:
         return _ItemIterator(_PageIterator(self._fetch, PageCursor(self._query)))
 
@@ -222,6 +227,30 @@ class _PageIterator(Generic[T]):
         page = await self._fetch(query)
         self._last = page
         return page
+
+
+class _RawPageIterator(Generic[T]):
+    """Pages as :class:`RawResponse` objects; the cursor still follows the parsed pages."""
+
+    __slots__ = ("_latest", "_pages")
+
+    def __init__(self, fetch: Callable[[dict[str, Any]], Awaitable[Any]], cursor: PageCursor):
+        self._latest: RawResponse[Page[T]] | None = None
+
+        async def fetch_parsed(query: dict[str, Any]) -> Page[T]:
+            raw: RawResponse[Page[T]] = await fetch(query)
+            self._latest = raw
+            return raw.parse()
+
+        self._pages = _PageIterator(fetch_parsed, cursor)
+
+    def __aiter__(self) -> _RawPageIterator[T]:
+        return self
+
+    async def __anext__(self) -> RawResponse[Page[T]]:
+        await self._pages.__anext__()
+        assert self._latest is not None
+        return self._latest
 
 
 class _ItemIterator(Generic[T]):

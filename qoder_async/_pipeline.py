@@ -22,7 +22,6 @@ from typing import Any, TypeVar
 
 import aiohttp
 import attrs
-from multidict import CIMultiDictProxy
 
 from ._errors import (
     APIError,
@@ -171,6 +170,9 @@ class _Call:
 
 class Pipeline:
     """Sends requests for one client (or one ``with_options`` view of it) over a shared pool."""
+
+    #: Whether a 2xx returns the :class:`RawResponse` instead of the parsed result.
+    keeps_raw = False
 
     def __init__(self, pool: HttpPool, config: PipelineConfig) -> None:
         self.pool = pool
@@ -380,7 +382,13 @@ class Pipeline:
                 request_id,
             )
         if 200 <= status < 300:
-            return self._success(status, response_headers, raw, request_id, parse, started)
+            if self.keeps_raw:
+                elapsed = time.perf_counter() - started
+                # RawPipeline's callers are promised a RawResponse in place of T.
+                return RawResponse(  # type: ignore[return-value]
+                    status, response_headers, request_id, elapsed, raw, parse
+                )
+            return parse_success(status, raw, request_id, parse)
         raise status_error(status, raw, response_headers, request_id)
 
     def _deadline_timeout(
@@ -501,18 +509,6 @@ class Pipeline:
             )
         raise status_error(status, raw, response.headers, request_id)
 
-    def _success(
-        self,
-        status: int,
-        headers: CIMultiDictProxy[str],
-        raw: bytes,
-        request_id: str | None,
-        parse: Callable[[Any], T],
-        started: float,
-    ) -> T:
-        """Turn a 2xx into the call's result (:class:`RawPipeline` keeps the response instead)."""
-        return parse_success(status, raw, request_id, parse)
-
     def raw(self) -> RawPipeline:
         """A pipeline over the same pool and config whose calls return :class:`RawResponse`."""
         raw = self._raw
@@ -562,14 +558,4 @@ def _cancel_requested() -> bool:
 class RawPipeline(Pipeline):
     """Like :class:`Pipeline`, but a successful call returns the :class:`RawResponse`."""
 
-    def _success(
-        self,
-        status: int,
-        headers: CIMultiDictProxy[str],
-        raw: bytes,
-        request_id: str | None,
-        parse: Callable[[Any], T],
-        started: float,
-    ) -> T:
-        elapsed = time.perf_counter() - started
-        return RawResponse(status, headers, request_id, elapsed, raw, parse)  # type: ignore[return-value]
+    keeps_raw = True

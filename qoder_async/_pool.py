@@ -26,6 +26,17 @@ _log = logging.getLogger("qoder_async")
 # TLS streams, and letting them be collected would warn "Unclosed client session". Keep them.
 _ABANDONED_AFTER_FORK: list[aiohttp.ClientSession] = []
 
+# Bumped in every forked child; comparing it is cheaper than os.getpid() (a system call)
+# on every request.
+_fork_generation = [0]
+
+
+def _forked() -> None:
+    _fork_generation[0] += 1
+
+
+os.register_at_fork(after_in_child=_forked)
+
 
 class HttpPool:
     """One pooled ``aiohttp.ClientSession``, shared by a client and its ``with_options`` views."""
@@ -44,7 +55,7 @@ class HttpPool:
         self._owned = http_session is None
         self._session = http_session
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._pid = os.getpid()
+        self._generation = _fork_generation[0]
         self.closed = False
 
     @property
@@ -58,12 +69,12 @@ class HttpPool:
             raise ClientClosedError("the client is closed; create a new AsyncQoder")
         session = self._session
         loop = asyncio.get_running_loop()
-        if session is not None and self._loop is loop and self._pid == os.getpid():
+        if session is not None and self._loop is loop and self._generation == _fork_generation[0]:
             return session
         return self._slow_session(loop)
 
     def _slow_session(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession:
-        if self._pid != os.getpid():
+        if self._generation != _fork_generation[0]:
             self._after_fork()
         session = self._session
         if session is None:
@@ -85,10 +96,10 @@ class HttpPool:
         return session
 
     def _after_fork(self) -> None:
-        self._pid = os.getpid()
+        self._generation = _fork_generation[0]
         if self._owned and self._session is not None:
             _ABANDONED_AFTER_FORK.append(self._session)
-            _log.debug("process forked: starting a fresh connection pool in pid %s", self._pid)
+            _log.debug("process forked: starting a fresh connection pool in pid %s", os.getpid())
             self._session = None
             self._loop = None
 

@@ -349,3 +349,38 @@ async def test_repr_never_shows_the_token(fake_qoder) -> None:
 async def test_one_client_per_server_fixture_works_with_explicit_server() -> None:
     async with FakeQoderServer() as server, server.client() as client:
         assert (await create(client)).id in server.sessions
+
+
+async def test_every_request_method_has_a_raw_form(fake_qoder, qoder_client) -> None:
+    from qoder_async import DeletedSession, EventList, Page, SessionCancelResult
+
+    sessions = qoder_client.sessions.with_raw_response
+    events = qoder_client.sessions.events.with_raw_response
+    created = (await sessions.create(agent=AGENT, environment_id=ENV)).parse()
+    sid = created.id
+    checks = [
+        (await sessions.retrieve(sid), Session),
+        (await sessions.update(sid, title="t"), Session),
+        (await events.send(sid, [{"type": "user.message", "content": "hi"}]), EventList),
+        (await sessions.cancel(sid), SessionCancelResult),
+        (await sessions.archive(sid), Session),
+    ]
+    pages = [raw async for raw in sessions.list(include_archived=True)]
+    event_pages = [raw async for raw in events.list(sid)]
+    checks.append((await sessions.delete(sid), DeletedSession))
+    for raw, kind in checks:
+        assert isinstance(raw, RawResponse)
+        assert raw.status in (200, 202)
+        assert raw.request_id
+        assert isinstance(raw.parse(), kind)
+    assert pages and all(isinstance(raw.parse(), Page) for raw in pages)
+    assert pages[0].parse().data[0].id == sid
+    assert event_pages and isinstance(event_pages[0].parse(), Page)
+
+
+@pytest.mark.parametrize("name", ["stream", "run_turn", "create_many", "events", "_pipeline"])
+def test_calls_that_are_not_one_response_have_no_raw_form(name: str) -> None:
+    client = AsyncQoder(api_key="pt-x")
+    resource = client.sessions.events if name in ("stream", "run_turn") else client.sessions
+    with pytest.raises(AttributeError):
+        getattr(resource.with_raw_response, name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -9,12 +10,17 @@ import attrs
 __all__ = ["extra_field", "request_id_field", "request_id_of"]
 
 
+#: The ``extra`` of an object whose response had no unknown keys: one shared, read-only
+#: mapping instead of a new dict per object (most objects have none).
+NO_EXTRA: MappingProxyType[str, Any] = MappingProxyType({})
+
+
 def extra_field() -> Any:
     """Unknown keys of the response object, kept so that nothing the server sent is lost.
 
     Not part of equality or repr: a server adding a field must not change how objects compare.
     """
-    return attrs.field(factory=dict, eq=False, repr=False, kw_only=True)
+    return attrs.field(default=NO_EXTRA, eq=False, repr=False, kw_only=True)
 
 
 def request_id_field() -> Any:

@@ -255,7 +255,9 @@ def _tolerant_attrs_hook(cls: type[Any]) -> Callable[[Any, Any], Any]:
     lines.append("    return obj")
     source = "\n".join(lines)
     exec(compile(source, f"<qoder_async structure {cls.__qualname__}>", "exec"), namespace)
-    return namespace["structure"]  # type: ignore[no-any-return]
+    compiled = namespace["structure"]
+    compiled.__qoder_compiled__ = True
+    return compiled  # type: ignore[no-any-return]
 
 
 def _optional_inner(type_: Any) -> Any:
@@ -316,6 +318,8 @@ register_event_hooks(converter, _tolerant_attrs_hook)
 def structurer(cls: type[T]) -> Callable[[Any], T]:
     """The compiled structuring function for ``cls`` (looked up once, called per response)."""
     hook = converter.get_structure_hook(cls)
+    if getattr(hook, "__qoder_compiled__", False):
+        return hook  # type: ignore[return-value]  # takes the value alone: no wrapper call
 
     def structure(value: Any) -> T:
         return hook(value, cls)  # type: ignore[no-any-return]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +24,7 @@ class ContentBlock:
 
     type: str | None = None
     text: str | None = None
-    extra: dict[str, Any] = extra_field()
+    extra: Mapping[str, Any] = extra_field()
 
 
 def join_text(blocks: list[ContentBlock]) -> str:
@@ -57,7 +58,7 @@ class Event:
     turn_id: str | None = None
     session_thread_id: str | None = None
     schema_version: str | None = None
-    extra: dict[str, Any] = extra_field()
+    extra: Mapping[str, Any] = extra_field()
 
 
 @attrs.frozen

@@ -8,6 +8,7 @@ previews are in :mod:`.previews`, what a turn returns in :mod:`.turn`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -65,7 +66,7 @@ class StopReason:
 
     type: str | None = None
     event_ids: list[str] = attrs.field(factory=list)
-    extra: dict[str, Any] = extra_field()
+    extra: Mapping[str, Any] = extra_field()
 
 
 @attrs.frozen
@@ -138,7 +139,7 @@ class SessionErrorInfo:
     mcp_server_name: str | None = None
     credential_id: str | None = None
     vault_id: str | None = None
-    extra: dict[str, Any] = extra_field()
+    extra: Mapping[str, Any] = extra_field()
 
 
 @attrs.frozen
@@ -180,7 +181,7 @@ class ModelUsage:
     cache_creation_input_tokens: int | None = None
     speed: float | None = None
     credits: float | None = None
-    extra: dict[str, Any] = extra_field()
+    extra: Mapping[str, Any] = extra_field()
 
 
 @attrs.frozen

@@ -6,6 +6,7 @@ event follows with the same id: it, not the previews, is the source of truth.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -27,7 +28,7 @@ class DeltaTarget:
 
     id: str | None = None
     type: str | None = None
-    extra: dict[str, Any] = extra_field()
+    extra: Mapping[str, Any] = extra_field()
 
 
 @attrs.frozen
@@ -67,7 +68,7 @@ class ContentDelta:
     type: str | None = None
     index: int | None = None
     content: ContentBlock | None = None
-    extra: dict[str, Any] = extra_field()
+    extra: Mapping[str, Any] = extra_field()
 
 
 @attrs.frozen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -44,7 +45,7 @@ class AgentModel:
 
     id: str | None = None
     effective_context_window: int | None = None
-    extra: dict[str, Any] = extra_field()
+    extra: Mapping[str, Any] = extra_field()
 
 
 @attrs.frozen
@@ -71,7 +72,7 @@ class SessionAgent:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     archived_at: datetime | None = None
-    extra: dict[str, Any] = extra_field()
+    extra: Mapping[str, Any] = extra_field()
 
     @property
     def model_id(self) -> str | None:
@@ -85,7 +86,7 @@ class CacheCreation:
 
     ephemeral_5m_input_tokens: int | None = None
     ephemeral_1h_input_tokens: int | None = None
-    extra: dict[str, Any] = extra_field()
+    extra: Mapping[str, Any] = extra_field()
 
 
 @attrs.frozen
@@ -100,7 +101,7 @@ class Usage:
     cache_read_input_tokens: int | None = None
     cache_creation: CacheCreation | None = None
     total_credits: float | None = None
-    extra: dict[str, Any] = extra_field()
+    extra: Mapping[str, Any] = extra_field()
 
 
 @attrs.frozen
@@ -109,7 +110,7 @@ class SessionStats:
 
     active_seconds: float | None = None
     duration_seconds: float | None = None
-    extra: dict[str, Any] = extra_field()
+    extra: Mapping[str, Any] = extra_field()
 
 
 @attrs.frozen
@@ -148,7 +149,7 @@ class Session:
     archived_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
-    extra: dict[str, Any] = extra_field()
+    extra: Mapping[str, Any] = extra_field()
     _request_id: str | None = request_id_field()
 
 
@@ -159,7 +160,7 @@ class DeletedSession:
     id: str | None = None
     type: str | None = None
     deleted: bool | None = None
-    extra: dict[str, Any] = extra_field()
+    extra: Mapping[str, Any] = extra_field()
     _request_id: str | None = request_id_field()
 
 
@@ -170,7 +171,7 @@ class SessionCancelResult:
     id: str | None = None
     type: str | None = None
     status: str | None = None
-    extra: dict[str, Any] = extra_field()
+    extra: Mapping[str, Any] = extra_field()
     _request_id: str | None = request_id_field()
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .._pagination import AsyncPaginator
     from .._pipeline import Pipeline
     from .._raw import RawResponse
 
@@ -23,6 +24,9 @@ class Resource:
     @property
     def with_raw_response(self) -> RawResponseView:
         """The same methods, returning :class:`RawResponse` (status, headers, request id, timing).
+
+        ``list(...)`` becomes an async iterator of the pages' responses (``raw.parse()`` is the
+        :class:`Page`). ``stream``, ``run_turn`` and ``create_many`` have no raw form.
 
         Example::
 
@@ -42,10 +46,26 @@ class RawResponseView:
     def __init__(self, resource: Resource) -> None:
         self._resource = resource
 
-    def __getattr__(self, name: str) -> Callable[..., Awaitable[RawResponse[Any]]]:
+    def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_"):
             raise AttributeError(name)
+        if name in _NO_RAW_FORM:
+            raise AttributeError(
+                f"{name} has no raw-response form (it is a stream or a batch of calls); "
+                "call it on the resource itself"
+            )
         method = getattr(self._resource, name)
-        if not callable(method):
+        if not callable(method) or isinstance(method, Resource):
             raise AttributeError(f"{name} is not an endpoint method")
+        if name == "list":
+            # A list call returns a paginator: its raw form iterates the pages' responses.
+            def raw_pages(*args: Any, **kwargs: Any) -> AsyncIterator[RawResponse[Any]]:
+                paginator: AsyncPaginator[Any] = method(*args, **kwargs)
+                return paginator.raw_pages()
+
+            return raw_pages
         return method  # type: ignore[no-any-return]
+
+
+#: Methods that are not one request and one response.
+_NO_RAW_FORM = frozenset({"stream", "run_turn", "create_many"})
