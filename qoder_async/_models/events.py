@@ -423,39 +423,7 @@ def _wire_type(cls: type[Event]) -> str:
     return str(attrs.fields(cls).type.default)
 
 
-#: Wire ``type`` -> class; the converter's event hook looks types up here.
-EVENT_TYPES: dict[str, type[Event]] = {
-    _wire_type(cls): cls
-    for cls in (
-        SessionStatusRunningEvent,
-        SessionStatusIdleEvent,
-        SessionStatusRescheduledEvent,
-        SessionStatusTerminatedEvent,
-        SessionErrorEvent,
-        SpanModelRequestStartEvent,
-        SpanModelRequestEndEvent,
-        AgentMessageEvent,
-        AgentThinkingEvent,
-        AgentToolUseEvent,
-        AgentToolResultEvent,
-        AgentCustomToolUseEvent,
-        AgentMcpToolUseEvent,
-        AgentMcpToolResultEvent,
-        UserMessageEvent,
-        UserInterruptEvent,
-        UserToolConfirmationEvent,
-        UserToolResultEvent,
-        UserCustomToolResultEvent,
-        EventStartEvent,
-        EventDeltaEvent,
-    )
-}
-
-
-for _cls in (
-    StopReason,
-    SessionErrorInfo,
-    ModelUsage,
+_STORED_EVENTS: tuple[type[Event], ...] = (
     SessionStatusRunningEvent,
     SessionStatusIdleEvent,
     SessionStatusRescheduledEvent,
@@ -475,5 +443,13 @@ for _cls in (
     UserToolConfirmationEvent,
     UserToolResultEvent,
     UserCustomToolResultEvent,
-):
+)
+
+#: Wire ``type`` -> class; the converter's event hook looks types up here.
+EVENT_TYPES: dict[str, type[Event]] = {
+    _wire_type(cls): cls for cls in (*_STORED_EVENTS, EventStartEvent, EventDeltaEvent)
+}
+
+
+for _cls in (StopReason, SessionErrorInfo, ModelUsage, *_STORED_EVENTS):
     attrs.resolve_types(_cls)
