@@ -74,7 +74,12 @@ class QoderError(Exception):
 
 
 class ClientClosedError(QoderError):
-    """The client (or the pool it shares) was closed; create a new :class:`AsyncQoder`."""
+    """The client (or the pool it shares) was closed; create a new :class:`AsyncQoder`.
+
+    Example::
+
+        except qoder_async.ClientClosedError: client = AsyncQoder()
+    """
 
 
 class InvalidParameterError(QoderError, ValueError):
@@ -96,11 +101,21 @@ class InvalidParameterError(QoderError, ValueError):
 
 
 class ParameterTypeError(InvalidParameterError, TypeError):
-    """An argument has the wrong type; no request was sent. Also a ``TypeError``."""
+    """An argument has the wrong type; no request was sent. Also a ``TypeError``.
+
+    Example::
+
+        except TypeError as exc: print(exc)  # "environment_id: expected a env_... id string..."
+    """
 
 
 class APIError(QoderError):
-    """A request was attempted and failed; ``request_id`` is set when the server sent one."""
+    """A request was attempted and failed; ``request_id`` is set when the server sent one.
+
+    Example::
+
+        except qoder_async.APIError as exc: log.warning("%s (request %s)", exc, exc.request_id)
+    """
 
     request_id: str | None
 
@@ -115,6 +130,10 @@ class APIConnectionError(APIError):
 
     ``retryable`` is ``False`` for failures another attempt cannot cure (a TLS certificate
     that does not verify).
+
+    Example::
+
+        except qoder_async.APIConnectionError as exc: retry_later(exc.retryable)
     """
 
     def __init__(
@@ -125,17 +144,31 @@ class APIConnectionError(APIError):
 
 
 class APITimeoutError(APIConnectionError):
-    """The connection or a read did not finish within the configured timeout."""
+    """The connection or a read did not finish within the configured timeout.
+
+    Example::
+
+        except qoder_async.APITimeoutError: client = client.with_options(timeout=120)
+    """
 
 
 class TokenProviderError(APIError):
-    """The ``api_key`` callable raised or returned something that is not a usable token."""
+    """The ``api_key`` callable raised or returned something that is not a usable token.
+
+    Example::
+
+        except qoder_async.TokenProviderError as exc: alert("secrets backend", exc.__cause__)
+    """
 
 
 class APIResponseValidationError(APIError):
     """A 2xx response whose body is not JSON or lacks what the API documents.
 
     ``status_code`` and a truncated ``body`` excerpt are kept for diagnosis.
+
+    Example::
+
+        except qoder_async.APIResponseValidationError as exc: log.error("%s", exc.body)
     """
 
     def __init__(
@@ -214,35 +247,75 @@ def _rebuild_status_error(
 
 
 class InvalidRequestError(APIStatusError):
-    """HTTP 400: the server rejected the request body or parameters."""
+    """HTTP 400: the server rejected the request body or parameters.
+
+    Example::
+
+        except qoder_async.InvalidRequestError as exc: print(exc.param, exc.message)
+    """
 
 
 class AuthenticationError(APIStatusError):
-    """HTTP 401: the token is missing, malformed, expired or revoked."""
+    """HTTP 401: the token is missing, malformed, expired or revoked.
+
+    Example::
+
+        except qoder_async.AuthenticationError: rotate_token()
+    """
 
 
 class PermissionDeniedError(APIStatusError):
-    """HTTP 403: the token is valid but may not touch this resource."""
+    """HTTP 403: the token is valid but may not touch this resource.
+
+    Example::
+
+        except qoder_async.PermissionDeniedError as exc: print(exc.request_id)
+    """
 
 
 class NotFoundError(APIStatusError):
-    """HTTP 404: the session, agent or environment does not exist."""
+    """HTTP 404: the session, agent or environment does not exist.
+
+    Example::
+
+        except qoder_async.NotFoundError: session = None
+    """
 
 
 class ConflictError(APIStatusError):
-    """HTTP 409: a state conflict, or an idempotency key reused with a different body."""
+    """HTTP 409: a state conflict, or an idempotency key reused with a different body.
+
+    Example::
+
+        except qoder_async.ConflictError as exc: print(exc.type, exc.message)
+    """
 
 
 class UnprocessableEntityError(APIStatusError):
-    """HTTP 422: the request was understood but cannot be processed."""
+    """HTTP 422: the request was understood but cannot be processed.
+
+    Example::
+
+        except qoder_async.UnprocessableEntityError as exc: print(exc.body)
+    """
 
 
 class RateLimitError(APIStatusError):
-    """HTTP 429: slow down; retried by the default policy, honouring ``Retry-After``."""
+    """HTTP 429: slow down; retried by the default policy, honouring ``Retry-After``.
+
+    Example::
+
+        except qoder_async.RateLimitError as exc: print(exc.headers.get("retry-after"))
+    """
 
 
 class InternalServerError(APIStatusError):
-    """HTTP 5xx: the server or a gateway in front of it failed."""
+    """HTTP 5xx: the server or a gateway in front of it failed.
+
+    Example::
+
+        except qoder_async.InternalServerError as exc: print(exc.status_code, exc.request_id)
+    """
 
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {

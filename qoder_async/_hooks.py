@@ -12,7 +12,12 @@ __all__ = ["ErrorInfo", "Hooks", "RequestInfo", "ResponseInfo", "RetryInfo"]
 
 @attrs.frozen
 class RequestInfo:
-    """An attempt is about to be sent. ``attempt`` is 0 for the first try."""
+    """An attempt is about to be sent. ``attempt`` is 0 for the first try.
+
+    Example::
+
+        Hooks(on_request=lambda info: print(info.method, info.path, info.attempt))
+    """
 
     method: str
     path: str
@@ -22,7 +27,12 @@ class RequestInfo:
 
 @attrs.frozen
 class ResponseInfo:
-    """An attempt got an HTTP response (any status); ``elapsed`` is in seconds."""
+    """An attempt got an HTTP response (any status); ``elapsed`` is in seconds.
+
+    Example::
+
+        Hooks(on_response=lambda info: histogram.observe(info.elapsed))
+    """
 
     method: str
     path: str
@@ -34,7 +44,12 @@ class ResponseInfo:
 
 @attrs.frozen
 class RetryInfo:
-    """A retry is scheduled after ``delay`` seconds because of ``error``."""
+    """A retry is scheduled after ``delay`` seconds because of ``error``.
+
+    Example::
+
+        Hooks(on_retry=lambda info: print("retry in", info.delay, info.error))
+    """
 
     method: str
     path: str
@@ -45,7 +60,12 @@ class RetryInfo:
 
 @attrs.frozen
 class ErrorInfo:
-    """A call failed for good with ``error`` after ``attempt`` retries."""
+    """A call failed for good with ``error`` after ``attempt`` retries.
+
+    Example::
+
+        Hooks(on_error=lambda info: errors.inc(type(info.error).__name__))
+    """
 
     method: str
     path: str

@@ -97,7 +97,13 @@ def new_idempotency_key() -> str:
 
 
 class NotGiven:
-    """Sentinel for "argument not passed", distinct from an explicit ``None``."""
+    """Sentinel for "argument not passed", distinct from an explicit ``None``.
+
+    Example::
+
+        await client.sessions.create(..., timeout=NOT_GIVEN)  # the client's timeout
+        await client.sessions.create(..., timeout=None)       # no timeout for this call
+    """
 
     _instance: NotGiven | None = None
 

@@ -41,7 +41,12 @@ class AgentRef:
 
 @attrs.frozen
 class AgentModel:
-    """The model an agent runs on. Older API generations send only a string id."""
+    """The model an agent runs on. Older API generations send only a string id.
+
+    Example::
+
+        print(session.agent.model_id)  # reads AgentModel.id or the plain string
+    """
 
     id: str | None = None
     effective_context_window: int | None = None
@@ -54,6 +59,10 @@ class SessionAgent:
 
     ``model`` is a plain string in older responses and an :class:`AgentModel` in newer ones;
     :attr:`model_id` reads both.
+
+    Example::
+
+        print(session.agent.name, session.agent.version, session.agent.model_id)
     """
 
     id: str | None = None
@@ -82,7 +91,12 @@ class SessionAgent:
 
 @attrs.frozen
 class CacheCreation:
-    """Prompt-cache write counts inside :class:`Usage`."""
+    """Prompt-cache write counts inside :class:`Usage`.
+
+    Example::
+
+        print(session.usage.cache_creation.ephemeral_5m_input_tokens)
+    """
 
     ephemeral_5m_input_tokens: int | None = None
     ephemeral_1h_input_tokens: int | None = None
@@ -94,6 +108,10 @@ class Usage:
     """Usage counters. Token counts (older docs, SDK) or ``total_credits`` (newer); any subset.
 
     Keys this version does not model (``active_seconds``, ``list_cost``, ...) are in ``extra``.
+
+    Example::
+
+        print(session.usage.total_credits or session.usage.output_tokens)
     """
 
     input_tokens: int | None = None
@@ -106,7 +124,12 @@ class Usage:
 
 @attrs.frozen
 class SessionStats:
-    """Timing statistics of a session."""
+    """Timing statistics of a session.
+
+    Example::
+
+        print(session.stats.active_seconds)
+    """
 
     active_seconds: float | None = None
     duration_seconds: float | None = None
@@ -155,7 +178,12 @@ class Session:
 
 @attrs.frozen
 class DeletedSession:
-    """Result of ``sessions.delete``; both documented bodies mean the session is gone."""
+    """Result of ``sessions.delete``; both documented bodies mean the session is gone.
+
+    Example::
+
+        assert (await client.sessions.delete(session.id)).deleted
+    """
 
     id: str | None = None
     type: str | None = None
@@ -166,7 +194,12 @@ class DeletedSession:
 
 @attrs.frozen
 class SessionCancelResult:
-    """Result of ``sessions.cancel`` (``status`` is the literal ``"canceling"`` today)."""
+    """Result of ``sessions.cancel`` (``status`` is the literal ``"canceling"`` today).
+
+    Example::
+
+        print((await client.sessions.cancel(session.id)).status)
+    """
 
     id: str | None = None
     type: str | None = None
