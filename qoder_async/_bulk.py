@@ -290,7 +290,9 @@ class _Engine:
             self.send.close()
 
     async def _worker(self) -> None:
-        window, send, flow, create = self.window, self.send, self.flow, self._api.create
+        # Items are validated by _prepare before they take a slot; the body it built is sent
+        # as is, through the same pipeline ``create`` uses.
+        window, send, flow, create = self.window, self.send, self.flow, self._api._create_checked
         # One state per worker, visible to the hooks through the worker's own context.
         state = Attempts()
         current_attempts.set(state)
@@ -306,7 +308,7 @@ class _Engine:
             index, item = pulled
             # The item's whole life is inline here: this loop is the batch's hot path.
             try:
-                kwargs, key = self._prepare(index, item)
+                body, key = self._prepare(index, item)
             except Exception as exc:
                 self.failed += 1
                 send.send_nowait(BulkResult(index, item, error=exc))
@@ -315,7 +317,7 @@ class _Engine:
             try:
                 if not flow.try_acquire(state):
                     await flow.acquire(state)
-                session = await create(**kwargs, idempotency_key=key)
+                session = await create(body, key)
             except Exception as exc:
                 self.failed += 1
                 if isinstance(exc, APIStatusError) and exc.status_code in _ANSWERED:
@@ -385,12 +387,12 @@ class _Engine:
                 f"item {index}: expected a mapping or SessionCreateParams, "
                 f"got {type(item).__name__}",
             )
-        session_create_body(**kwargs)
+        body = session_create_body(**kwargs)
         if key is None:
             if self._key_fn is None:
-                return kwargs, new_idempotency_key()
+                return body, new_idempotency_key()
             key = self._key_fn(index, item)
-        return kwargs, check_idempotency_key(key)
+        return body, check_idempotency_key(key)
 
     # -- progress -----------------------------------------------------------------------
 

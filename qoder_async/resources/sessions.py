@@ -111,6 +111,12 @@ class AsyncSessionsAPI(Resource):
             extra_query=extra_query,
         )
 
+    async def _create_checked(self, body: dict[str, Any], idempotency_key: str) -> Session:
+        """``create`` for a body that ``session_create_body`` already built (``create_many``)."""
+        return await self._pipeline.request(
+            "POST", "/sessions", _session, body=body, idempotency_key=idempotency_key
+        )
+
     def create_many(
         self,
         items: Iterable[SessionCreateParams | Mapping[str, Any]]
