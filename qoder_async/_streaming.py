@@ -14,6 +14,7 @@ could make a server skip that event once it is stored, so they never move the cu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections import deque
@@ -230,10 +231,9 @@ class EventStream:
         # ``async for ... break`` without ``async with``: nothing else would close it.
         response = getattr(self, "_response", None)
         if response is not None and not response.closed:
-            try:
+            # Nothing may escape __del__; a response that cannot close is left to the pool.
+            with contextlib.suppress(Exception):
                 response.close()
-            except Exception:
-                pass
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
