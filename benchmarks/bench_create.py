@@ -217,6 +217,9 @@ def main() -> None:
     parser.add_argument("--no-sdk", action="store_true", help="skip the official SDK")
     parser.add_argument("--options", action="store_true", help="add the all-options contender")
     parser.add_argument("--baseline", metavar="GIT_REF", help="add the client as of GIT_REF")
+    parser.add_argument(
+        "--baseline-path", metavar="DIR", help="add the client checked out (or edited) in DIR"
+    )
     parser.add_argument("--worker-path", help=argparse.SUPPRESS)
     parser.add_argument("--worker-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -237,6 +240,13 @@ def main() -> None:
             worktree = stack.enter_context(git_worktree(args.baseline))
             contenders["qoder-async @ working tree (subprocess)"] = baseline(url, str(ROOT))
             contenders[f"qoder-async @ {args.baseline} (subprocess)"] = baseline(url, worktree)
+        if args.baseline_path:
+            contenders.setdefault(
+                "qoder-async @ working tree (subprocess)", baseline(url, str(ROOT))
+            )
+            contenders[f"qoder-async @ {args.baseline_path} (subprocess)"] = baseline(
+                url, args.baseline_path
+            )
         if args.options:
             contenders["qoder-async, all options"] = qoder_async_with_options(url)
             contenders["qoder-async, raw response .json()"] = qoder_async_raw_json(url)
