@@ -246,6 +246,23 @@ def test_create_many_one_record_per_line_and_a_rerun_skips_the_done(fake_server,
     assert fake_server.stats()["sessions"] == 4
 
 
+def test_a_rejected_token_stops_the_batch_with_exit_2(fake_server, tmp_path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(good(n) + "\n" for n in range(500)))
+    out = tmp_path / "out.jsonl"
+    env = {**fake_server.env, "QODER_PAT": "pt-revoked"}
+    result = run("sessions", "create-many", str(source), "-o", str(out), "--rate", "0", env=env)
+    assert result.returncode == 2, result.stderr
+    assert "rejected the token" in result.stderr
+    written = records(out)
+    assert written and all(not r["ok"] for r in written)
+    assert written[0]["error"]["status_code"] == 401
+    # one 401 is enough: the batch stops (at most the 16 in flight are recorded) instead of
+    # sending 500 requests that must all fail
+    assert len(written) <= 16
+    assert fake_server.stats()["sessions"] == 0
+
+
 def test_kill_9_mid_run_then_rerun_leaves_one_session_per_line(tmp_path) -> None:
     total = 300
     server = FakeServerProcess("--latency", "0.05")

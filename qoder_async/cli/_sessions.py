@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from .._bulk import BulkProgress, BulkResult
-from .._errors import APIError, InvalidParameterError
+from .._errors import APIError, AuthenticationError, InvalidParameterError
 from .._models._converter import to_dict
 from .._retry import RetryPolicy
 from ._common import EXIT_FAILED, EXIT_OK, UsageError, error_record, make_client
@@ -143,6 +143,13 @@ async def _run_batch(args: argparse.Namespace, source: InputLines, journal: Jour
                     created += 1
                 else:
                     failed += 1
+                    if isinstance(result.error, AuthenticationError):
+                        # The same token goes with every line: one 401 means all would fail.
+                        # Leaving the loop cancels what is in flight; a re-run picks it up.
+                        raise UsageError(
+                            "the API rejected the token (HTTP 401): check QODER_PAT; "
+                            f"{created} created so far, run again to resume"
+                        )
         except asyncio.CancelledError:
             interrupted = True
             raise
