@@ -289,7 +289,10 @@ class Pipeline:
             first_error = exc
         try:
             if isinstance(first_error, AuthenticationError) and self._provider is not None:
-                # A rotated token: ask the provider once more before giving up.
+                # A rotated token: ask the provider once more before giving up. Announced like
+                # any retry, so logs, hooks and attempt counts see it.
+                self._announce_retry(call, 1, 0.0, first_error)
+                await self._sleep(0.0)  # a retry without a delay, seen by whoever paces sleeps
                 return await self._attempt(call, 1, parse, client_timeout)
             policy = self._retry
             if policy.max_retries == 0 or not policy.is_retryable(first_error):

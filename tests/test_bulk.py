@@ -373,3 +373,21 @@ async def test_bad_arguments_raise_at_the_call(fake_qoder, qoder_client, options
 async def test_items_must_be_an_iterable_of_items(qoder_client, items) -> None:
     with pytest.raises(ParameterTypeError, match="items"):
         qoder_client.sessions.create_many(items)
+
+
+async def test_the_extra_attempt_after_a_401_with_a_token_provider_is_counted(fake_qoder) -> None:
+    fake_qoder.token = "pt-valid"
+    tokens = iter(["pt-expired", "pt-valid"])  # the provider rotates after the first call
+
+    def provider() -> str:
+        return next(tokens)
+
+    item = {"agent": "agent_019e390add9f7bac9b6cc806db46fcbd", "environment_id": "env_1"}
+    async with fake_qoder.client(api_key=provider) as client:
+        [result] = [r async for r in client.sessions.create_many([item], concurrency=1)]
+    assert result.ok
+    assert result.attempts == 2 == len(fake_qoder.requests)
+    assert [r.headers["Authorization"] for r in fake_qoder.requests] == [
+        "Bearer pt-expired",
+        "Bearer pt-valid",
+    ]

@@ -133,9 +133,11 @@ async def test_rotated_token_is_fetched_again_after_a_401(fake_qoder) -> None:
         return next(tokens)
 
     fake_qoder.token = "pt-fresh"
-    async with fake_qoder.client(api_key=provider) as client:
+    retried: list[RetryInfo] = []
+    async with fake_qoder.client(api_key=provider, hooks=Hooks(on_retry=retried.append)) as client:
         session = await create(client)
     assert isinstance(session, Session)
+    assert [(r.attempt, type(r.error).__name__) for r in retried] == [(0, "AuthenticationError")]
     seen = [r.headers["Authorization"] for r in fake_qoder.requests]
     assert seen == ["Bearer pt-expired", "Bearer pt-fresh"]
 
