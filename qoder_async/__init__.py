@@ -92,10 +92,10 @@ from ._models.session import (
 )
 from ._models.turn import EventList, TurnResult
 from ._pagination import AsyncPaginator, Page
-from ._pipeline import NOT_GIVEN, NotGiven
 from ._raw import RawResponse
 from ._retry import RetryPolicy
 from ._streaming import EventStream
+from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 from .resources.events import AsyncEventsAPI
 from .resources.sessions import AsyncSessionsAPI

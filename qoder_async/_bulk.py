@@ -48,8 +48,9 @@ import attrs
 from ._errors import APIConnectionError, APIStatusError, InvalidParameterError, ParameterTypeError
 from ._flow import Attempts, Flow, current_attempts
 from ._hooks import ErrorInfo, Hooks, RetryInfo
+from ._idempotency import new_idempotency_key
 from ._models.session import AgentRef, Session
-from ._pipeline import Pipeline, new_idempotency_key
+from ._pipeline import Pipeline
 from ._retry import retry_after_seconds
 from ._validation import check_idempotency_key
 from .resources.sessions import AsyncSessionsAPI, session_create_body

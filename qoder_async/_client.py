@@ -17,16 +17,10 @@ import attrs
 from ._errors import InvalidParameterError, ParameterTypeError
 from ._hooks import Hooks
 from ._options import check_timeout, checked_extra_headers
-from ._pipeline import (
-    NOT_GIVEN,
-    NotGiven,
-    Pipeline,
-    PipelineConfig,
-    TokenProvider,
-    _Secret,
-)
+from ._pipeline import Pipeline, PipelineConfig
 from ._pool import HttpPool
 from ._retry import RetryPolicy
+from ._types import NOT_GIVEN, NotGiven, Secret, TokenProvider
 from ._version import __version__
 from .resources.sessions import AsyncSessionsAPI
 
@@ -214,7 +208,7 @@ class AsyncQoder:
         return f"<AsyncQoder base_url={config.base_url!r} auth={auth} {state}>"
 
 
-def _resolve_api_key(api_key: object) -> tuple[_Secret | None, TokenProvider | None]:
+def _resolve_api_key(api_key: object) -> tuple[Secret | None, TokenProvider | None]:
     if api_key is None:
         for name in _TOKEN_ENV:
             value = os.environ.get(name)
@@ -229,7 +223,7 @@ def _resolve_api_key(api_key: object) -> tuple[_Secret | None, TokenProvider | N
     if isinstance(api_key, str):
         if not api_key or any(c in api_key for c in "\r\n\x00 "):
             raise InvalidParameterError("api_key", "must be a non-empty token without whitespace")
-        return _Secret(api_key), None
+        return Secret(api_key), None
     if callable(api_key):
         return None, api_key
     raise ParameterTypeError("api_key", "expected a str token or a callable returning one")

@@ -15,7 +15,6 @@ import asyncio
 import inspect
 import json
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
@@ -34,6 +33,7 @@ from ._errors import (
     truncate,
 )
 from ._hooks import ErrorInfo, Hooks, RequestInfo, ResponseInfo, RetryInfo
+from ._idempotency import new_idempotency_key
 from ._options import (
     CONNECT_TIMEOUT,
     check_timeout,
@@ -51,6 +51,7 @@ from ._responses import (
     transport_error,
 )
 from ._retry import RetryPolicy, describe, run_retries
+from ._types import NOT_GIVEN, NotGiven, Secret, TokenProvider
 
 __all__ = [
     "NOT_GIVEN",
@@ -58,15 +59,11 @@ __all__ = [
     "Pipeline",
     "PipelineConfig",
     "RawPipeline",
-    "TokenProvider",
-    "new_idempotency_key",
 ]
 
 T = TypeVar("T")
 
 _log = logging.getLogger("qoder_async")
-
-TokenProvider = Callable[[], str | Awaitable[str]]
 
 #: Methods that change state and therefore carry an ``Idempotency-Key``.
 _KEYED_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -76,70 +73,13 @@ _FIRST_ATTEMPT = "0"
 
 _encode_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
-# Idempotency keys come from os.urandom, 256 at a time: one syscall per key would cost a
-# noticeable share of a request. The buffer is dropped in a forked child, so parent and
-# child can never hand out the same key.
-_key_buffer: list[str] = []
-os.register_at_fork(after_in_child=_key_buffer.clear)
-
-
-def new_idempotency_key() -> str:
-    """A random UUID4 string."""
-    if not _key_buffer:
-        raw = os.urandom(16 * 256)
-        for offset in range(0, len(raw), 16):
-            b = bytearray(raw[offset : offset + 16])
-            b[6] = (b[6] & 0x0F) | 0x40  # version 4
-            b[8] = (b[8] & 0x3F) | 0x80  # RFC 4122 variant
-            h = b.hex()
-            _key_buffer.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
-    return _key_buffer.pop()
-
-
-class NotGiven:
-    """Sentinel for "argument not passed", distinct from an explicit ``None``.
-
-    Example::
-
-        await client.sessions.create(..., timeout=NOT_GIVEN)  # the client's timeout
-        await client.sessions.create(..., timeout=None)       # no timeout for this call
-    """
-
-    _instance: NotGiven | None = None
-
-    def __new__(cls) -> NotGiven:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-NOT_GIVEN = NotGiven()
-
-
-class _Secret:
-    """Holds the API token; its repr never shows it."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: str) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return "<redacted>"
-
 
 @attrs.frozen
 class PipelineConfig:
     """Everything a pipeline needs to build a request; ``with_options`` evolves a copy."""
 
     base_url: str
-    token: _Secret | None
+    token: Secret | None
     token_provider: TokenProvider | None
     timeout: float | None
     retry: RetryPolicy

@@ -28,8 +28,8 @@ from .._models.inbound import (
 from .._models.turn import EventList, TurnResult
 from .._options import check_timeout
 from .._pagination import AsyncPaginator, Page, page_parser
-from .._pipeline import NOT_GIVEN, NotGiven
 from .._streaming import EventStream
+from .._types import NOT_GIVEN, NotGiven
 from .._validation import check_idempotency_key, check_int_range, path_segment
 from ._base import Resource
 from ._listing import check_cursor_value, check_str_list, list_query

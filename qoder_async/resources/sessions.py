@@ -11,7 +11,8 @@ from .._errors import ParameterTypeError
 from .._models._converter import structurer
 from .._models.session import AgentRef, DeletedSession, Session, SessionCancelResult
 from .._pagination import AsyncPaginator, Page, page_parser
-from .._pipeline import NOT_GIVEN, NotGiven, Pipeline
+from .._pipeline import Pipeline
+from .._types import NOT_GIVEN, NotGiven
 from .._validation import (
     check_agent,
     check_id,
