@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
+
+from ._responses import parse_success
 
 __all__ = ["RawResponse"]
 
@@ -49,15 +52,11 @@ class RawResponse(Generic[T]):
     def parse(self) -> T:
         """The typed result (``Session``, ...), as the plain method would have returned it."""
         if self._parsed is _UNPARSED:
-            from ._responses import parse_success
-
             self._parsed = parse_success(self.status, self.content, self.request_id, self._parse)
         return self._parsed
 
     def json(self) -> Any:
         """The body decoded as JSON, without structuring."""
-        import json
-
         return json.loads(self.content)
 
     def __repr__(self) -> str:
