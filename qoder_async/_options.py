@@ -24,15 +24,18 @@ CONNECT_TIMEOUT = 10.0
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
-def make_timeout(seconds: float | None) -> aiohttp.ClientTimeout:
-    """A per-attempt timeout: ``seconds`` in total, of which at most 10 s to open a socket.
+def make_timeout(seconds: float | None, *, watched: bool) -> aiohttp.ClientTimeout:
+    """aiohttp's part of a per-attempt limit of ``seconds``: at most 10 s to open a socket.
 
-    ``sock_connect`` rather than ``connect``: the latter arms a timer on every request,
-    even when a pooled connection is reused; the total bounds waiting for the pool anyway.
+    ``watched``: a :class:`~qoder_async._deadlines.DeadlineWatch` enforces the total, so
+    aiohttp gets none (its total arms a timer per request). ``sock_connect`` rather than
+    ``connect``: the latter arms a timer on every request, even when a pooled connection
+    is reused; the total bounds waiting for the pool anyway.
     """
     if seconds is None:
         return aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT)
-    return aiohttp.ClientTimeout(total=seconds, sock_connect=min(seconds, CONNECT_TIMEOUT))
+    total = None if watched else seconds
+    return aiohttp.ClientTimeout(total=total, sock_connect=min(seconds, CONNECT_TIMEOUT))
 
 
 def check_timeout(value: object, field: str = "timeout") -> float | None:

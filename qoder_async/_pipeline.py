@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import aiohttp
 import attrs
 
+from ._deadlines import SUPPORTED as _WATCHED_DEADLINES
 from ._errors import (
     APIError,
     APIResponseValidationError,
@@ -129,7 +130,7 @@ class Pipeline:
         self._max_bytes = config.max_response_bytes
         self._provider = config.token_provider
         self._timeout_seconds = config.timeout
-        self._timeout = make_timeout(config.timeout)
+        self._timeout = make_timeout(config.timeout, watched=_WATCHED_DEADLINES)
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
         self._raw: RawPipeline | None = None
         headers = dict(config.headers)
@@ -220,11 +221,11 @@ class Pipeline:
         ``path`` must already be validated and quoted by the resource that builds it.
         """
         call = self._prepare(method, path, body, query, idempotency_key, extra_headers, extra_query)
-        client_timeout = self._timeout
+        seconds = self._timeout_seconds
         if not isinstance(timeout, NotGiven):
-            client_timeout = make_timeout(check_timeout(timeout))
+            seconds = check_timeout(timeout)
         try:
-            return await self._attempt(call, 0, parse, client_timeout)
+            return await self._attempt(call, 0, parse, seconds)
         except APIError as exc:
             first_error = exc
         try:
@@ -233,13 +234,13 @@ class Pipeline:
                 # any retry, so logs, hooks and attempt counts see it.
                 self._announce_retry(call, 1, 0.0, first_error)
                 await self._sleep(0.0)  # a retry without a delay, seen by whoever paces sleeps
-                return await self._attempt(call, 1, parse, client_timeout)
+                return await self._attempt(call, 1, parse, seconds)
             policy = self._retry
             if policy.max_retries == 0 or not policy.is_retryable(first_error):
                 raise first_error
 
             async def attempt(number: int) -> T:
-                return await self._attempt(call, number, parse, client_timeout)
+                return await self._attempt(call, number, parse, seconds)
 
             return await run_retries(
                 policy,
@@ -258,7 +259,7 @@ class Pipeline:
         call: _Call,
         attempt: int,
         parse: Callable[[Any], T],
-        client_timeout: aiohttp.ClientTimeout,
+        seconds: float | None,
     ) -> T:
         headers = call.headers
         if attempt:
@@ -267,13 +268,21 @@ class Pipeline:
             await self._authorize(headers)
         deadline = self._retry.deadline
         if deadline is not None:
-            client_timeout = self._deadline_timeout(call, deadline, client_timeout)
+            seconds = self._deadline_seconds(call, deadline, seconds)
+        client_timeout = self._timeout
+        if seconds != self._timeout_seconds:
+            client_timeout = make_timeout(seconds, watched=_WATCHED_DEADLINES)
         hooks = self._hooks
         if hooks is not None and hooks.on_request is not None:
             _fire(
                 hooks.on_request, RequestInfo(call.method, call.path, attempt, call.idempotency_key)
             )
         session = self.pool.session()
+        limit = None
+        if seconds is not None and _WATCHED_DEADLINES:
+            watch = self.pool.deadlines
+            assert watch is not None  # bound together with the session
+            limit = watch.start(seconds)
         started = time.perf_counter()
         try:
             async with session.request(
@@ -295,6 +304,10 @@ class Pipeline:
         except APIError:
             raise
         except asyncio.CancelledError:
+            if limit is not None and limit.finish():
+                raise APITimeoutError(
+                    f"{call.method} {call.path} timed out after {seconds:g} s (attempt {attempt})"
+                ) from None
             if self.pool.closed and not _cancel_requested():
                 # aclose() cancels aiohttp's waiters for a free connection: nobody cancelled
                 # this task, so it must not end as if it had been.
@@ -307,6 +320,9 @@ class Pipeline:
             if error is None:
                 raise
             raise error from exc
+        finally:
+            if limit is not None:
+                limit.finish()
         request_id = response_headers.get("x-request-id") or response_headers.get("request-id")
         if hooks is not None and hooks.on_response is not None:
             _fire(
@@ -340,16 +356,11 @@ class Pipeline:
             return parse_success(status, raw, request_id, parse)
         raise status_error(status, raw, response_headers, request_id)
 
-    def _deadline_timeout(
-        self, call: _Call, deadline: float, client_timeout: aiohttp.ClientTimeout
-    ) -> aiohttp.ClientTimeout:
+    def _deadline_seconds(self, call: _Call, deadline: float, seconds: float | None) -> float:
         remaining = call.started + deadline - time.monotonic()
         if remaining <= 0:
             raise APITimeoutError(f"{call.method} {call.path}: the {deadline:g} s deadline passed")
-        total = client_timeout.total
-        if total is None or remaining < total:
-            return make_timeout(remaining)
-        return client_timeout
+        return remaining if seconds is None or remaining < seconds else seconds
 
     async def _read_body(self, response: aiohttp.ClientResponse, status: int) -> bytes:
         limit = self._max_bytes

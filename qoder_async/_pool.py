@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import aiohttp
 
+from ._deadlines import DeadlineWatch
 from ._errors import ClientClosedError, QoderError
 
 __all__ = ["HttpPool"]
@@ -55,6 +56,8 @@ class HttpPool:
         self._owned = http_session is None
         self._session = http_session
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: Time limits of the attempts running in the pool's loop (set with the loop).
+        self.deadlines: DeadlineWatch | None = None
         self._generation = _fork_generation[0]
         self.closed = False
 
@@ -79,12 +82,12 @@ class HttpPool:
         session = self._session
         if session is None:
             session = self._session = self._create()
-            self._loop = loop
+            self._bind(loop)
             return session
         if not self._owned:
             if session.closed:
                 raise ClientClosedError("the injected aiohttp ClientSession is closed")
-            self._loop = loop
+            self._bind(loop)
             return session
         if self._loop is not loop:
             closed = self._loop is not None and self._loop.is_closed()
@@ -94,6 +97,12 @@ class HttpPool:
                 "create the client inside the loop that uses it (one client per loop)"
             )
         return session
+
+    def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self.deadlines is not None:
+            self.deadlines.close()
+        self._loop = loop
+        self.deadlines = DeadlineWatch(loop)
 
     def _after_fork(self) -> None:
         self._generation = _fork_generation[0]
