@@ -17,7 +17,7 @@ import attrs
 from ._errors import InvalidParameterError, ParameterTypeError
 from ._hooks import Hooks
 from ._options import check_timeout, checked_extra_headers
-from ._pipeline import Pipeline, PipelineConfig
+from ._pipeline import Pipeline, PipelineConfig, request_headers
 from ._pool import HttpPool
 from ._retry import RetryPolicy
 from ._types import NOT_GIVEN, NotGiven, Secret, TokenProvider
@@ -126,6 +126,7 @@ class AsyncQoder:
             http_session=http_session,
             ssl_option=verify_ssl,
             trace_configs=trace_configs,
+            default_headers=request_headers(config),
         )
         self._init_view(Pipeline(pool, config))
 

@@ -60,6 +60,7 @@ __all__ = [
     "Pipeline",
     "PipelineConfig",
     "RawPipeline",
+    "request_headers",
 ]
 
 T = TypeVar("T")
@@ -87,6 +88,15 @@ class PipelineConfig:
     headers: Mapping[str, str]
     max_response_bytes: int
     hooks: Hooks | None
+
+
+def request_headers(config: PipelineConfig) -> dict[str, str]:
+    """The headers every request of ``config`` starts from (before per-call ones)."""
+    headers = dict(config.headers)
+    if config.token is not None:
+        headers["Authorization"] = f"Bearer {config.token.value}"
+    headers[_RETRY_HEADER] = _FIRST_ATTEMPT
+    return headers
 
 
 class _Call:
@@ -133,10 +143,10 @@ class Pipeline:
         self._timeout = make_timeout(config.timeout, watched=_WATCHED_DEADLINES)
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
         self._raw: RawPipeline | None = None
-        headers = dict(config.headers)
-        if config.token is not None:
-            headers["Authorization"] = f"Bearer {config.token.value}"
-        headers[_RETRY_HEADER] = _FIRST_ATTEMPT
+        # The pool's session already sends the root client's headers; each request only
+        # carries what differs (aiohttp walks every per-request header in Python, twice).
+        shared = pool.session_headers
+        headers = {k: v for k, v in request_headers(config).items() if shared.get(k) != v}
         self._plain_headers = headers
         self._json_headers = {**headers, "Content-Type": "application/json"}
 

@@ -12,7 +12,8 @@ import asyncio
 import logging
 import os
 import ssl
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 import aiohttp
 
@@ -30,6 +31,8 @@ _ABANDONED_AFTER_FORK: list[aiohttp.ClientSession] = []
 # Bumped in every forked child; comparing it is cheaper than os.getpid() (a system call)
 # on every request.
 _fork_generation = [0]
+
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
 def _forked() -> None:
@@ -49,11 +52,17 @@ class HttpPool:
         http_session: aiohttp.ClientSession | None,
         ssl_option: ssl.SSLContext | bool,
         trace_configs: Sequence[aiohttp.TraceConfig] | None,
+        default_headers: Mapping[str, str] | None = None,
     ) -> None:
         self._max_connections = max_connections
         self._ssl = ssl_option
         self._trace_configs = list(trace_configs) if trace_configs else None
         self._owned = http_session is None
+        #: Headers the pool's own session sends on every request (none on a borrowed one,
+        #: which must not be changed); a request's own headers override them.
+        self.session_headers: Mapping[str, str] = (
+            MappingProxyType(dict(default_headers or {})) if self._owned else _NO_HEADERS
+        )
         self._session = http_session
         self._loop: asyncio.AbstractEventLoop | None = None
         #: Time limits of the attempts running in the pool's loop (set with the loop).
@@ -123,8 +132,9 @@ class HttpPool:
         return aiohttp.ClientSession(
             connector=connector,
             trace_configs=self._trace_configs,
-            # Everything is set per request; the session must not add cookies or its own headers.
+            # No cookies: the API sets none, and a jar would leak state between callers.
             cookie_jar=aiohttp.DummyCookieJar(),
+            headers=dict(self.session_headers),
             auto_decompress=True,
         )
 

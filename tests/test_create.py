@@ -157,3 +157,13 @@ async def test_null_lists_default_to_empty(fake_qoder, qoder_client) -> None:
     session = await qoder_client.sessions.create(agent=AGENT, environment_id=ENV)
     assert session.resources == [] and session.vault_ids == [] and session.metadata == {}
     assert session.usage is None
+
+
+def test_generated_keys_are_canonical_unique_uuid4_strings() -> None:
+    from qoder_async._idempotency import new_idempotency_key
+
+    keys = [new_idempotency_key() for _ in range(2000)]  # several refills of the buffer
+    assert len(set(keys)) == len(keys)
+    for key in keys:
+        parsed = uuid.UUID(key)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, key)

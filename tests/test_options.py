@@ -386,3 +386,33 @@ def test_calls_that_are_not_one_response_have_no_raw_form(name: str) -> None:
     resource = client.sessions.events if name in ("stream", "run_turn") else client.sessions
     with pytest.raises(AttributeError):
         getattr(resource.with_raw_response, name)
+
+
+async def test_an_injected_session_gets_every_header_per_request_and_is_not_altered(
+    fake_qoder,
+) -> None:
+    async with aiohttp.ClientSession() as mine:
+        async with AsyncQoder(
+            api_key=fake_qoder.token, base_url=fake_qoder.base_url, http_session=mine
+        ) as client:
+            await create(client)
+        assert "Authorization" not in mine.headers
+    headers = fake_qoder.requests[0].headers
+    assert headers["Authorization"] == f"Bearer {fake_qoder.token}"
+    assert headers["User-Agent"].startswith("qoder-async/")
+    assert (headers["Accept"], headers["X-Qoder-Retry-Count"]) == ("application/json", "0")
+
+
+async def test_views_override_the_headers_their_pool_shares(fake_qoder) -> None:
+    async with fake_qoder.client(workspace_id="ws_root") as root:
+        await create(root)
+        await create(root.with_options(workspace_id="ws_view", default_headers={"X-Job": "7"}))
+        with pytest.raises(AuthenticationError):
+            await create(root.with_options(api_key="pt-other", retry=RetryPolicy.disabled()))
+    first, second, third = (r.headers for r in fake_qoder.requests)
+    assert first["qoder-workspace-id"] == "ws_root"
+    # one value per header: the view's replaces the pool's, never both side by side
+    assert second.getall("qoder-workspace-id") == ["ws_view"]
+    assert second["X-Job"] == "7" and "X-Job" not in third
+    assert first.getall("Authorization") == [f"Bearer {fake_qoder.token}"]
+    assert third.getall("Authorization") == ["Bearer pt-other"]
