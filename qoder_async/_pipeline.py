@@ -110,7 +110,7 @@ class _Call:
         path: str,
         url: str,
         headers: dict[str, str],
-        data: bytes | None,
+        data: aiohttp.BytesPayload | None,
         query: Mapping[str, Any] | None,
         idempotency_key: str | None,
         started: float,
@@ -148,7 +148,6 @@ class Pipeline:
         shared = pool.session_headers
         headers = {k: v for k, v in request_headers(config).items() if shared.get(k) != v}
         self._plain_headers = headers
-        self._json_headers = {**headers, "Content-Type": "application/json"}
 
     # -- building -----------------------------------------------------------------------
 
@@ -162,15 +161,16 @@ class Pipeline:
         extra_headers: Mapping[str, str] | None,
         extra_query: Mapping[str, Any] | None,
     ) -> _Call:
-        if body is None:
-            headers = self._plain_headers.copy()
-            data = None
-        else:
-            headers = self._json_headers.copy()
+        headers = self._plain_headers.copy()
+        data = None
+        if body is not None:
             try:
-                data = _encode_json(body).encode()
+                encoded = _encode_json(body).encode()
             except (TypeError, ValueError) as exc:
                 raise InvalidParameterError("body", f"not JSON-serialisable: {exc}") from None
+            # The payload carries its Content-Type (one header fewer for aiohttp to walk) and,
+            # being bytes, can be sent again by every retry.
+            data = aiohttp.BytesPayload(encoded, content_type="application/json")
         if method in _KEYED_METHODS:
             # Chosen once per logical call and reused by every retry, so a retried create
             # replays the stored response instead of creating a second session.

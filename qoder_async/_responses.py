@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import json.scanner
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -39,10 +40,28 @@ TRANSPORT_FAILURES = (
 )
 
 
+# The C scanner behind json.loads, called directly: json.loads adds encoding detection and
+# two layers of Python calls, a tenth of decoding a typical response. Anything unusual (a
+# BOM, UTF-16, surrounding whitespace, invalid JSON) goes through json.loads itself.
+_scan_json = json.scanner.make_scanner(json.JSONDecoder())
+
+
+def decode_json(raw: bytes) -> Any:
+    """``json.loads(raw)``, faster for the compact UTF-8 bodies the API sends."""
+    try:
+        text = raw.decode()
+        value, end = _scan_json(text, 0)
+    except (StopIteration, ValueError):  # UnicodeDecodeError and JSONDecodeError included
+        return json.loads(raw)  # decodes it the long way, or raises what json.loads raises
+    if end != len(text):
+        return json.loads(raw)
+    return value
+
+
 def parse_success(status: int, raw: bytes, request_id: str | None, parse: Callable[[Any], T]) -> T:
     """Decode and structure a 2xx body; any failure is an :class:`APIResponseValidationError`."""
     try:
-        data = json.loads(raw) if raw else None
+        data = decode_json(raw) if raw else None
     except (ValueError, RecursionError) as exc:
         raise APIResponseValidationError(
             f"HTTP {status} response is not valid JSON: {truncate(text_excerpt(raw), 200)!r}",

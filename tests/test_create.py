@@ -167,3 +167,33 @@ def test_generated_keys_are_canonical_unique_uuid4_strings() -> None:
     for key in keys:
         parsed = uuid.UUID(key)
         assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, key)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"id":"sess_1"}',
+        '{"id":"sess_é","title":"caf\\u00e9 ☕"}'.encode(),
+        b'\xef\xbb\xbf{"id":"sess_bom"}',
+        b'  {"id":"sess_ws"}\r\n',
+        '{"id":"sess_utf16"}'.encode("utf-16"),
+        b"[1, 2.5, null, true]",
+        b'"text"',
+        b"7",
+    ],
+)
+def test_response_bodies_decode_exactly_as_json_loads_does(raw: bytes) -> None:
+    from qoder_async._responses import decode_json
+
+    assert decode_json(raw) == json.loads(raw)
+
+
+@pytest.mark.parametrize("raw", [b'{"id":', b'{"id":"x"} trailing', b"\xff\xfe\x00", b"nul"])
+def test_invalid_bodies_raise_what_json_loads_raises(raw: bytes) -> None:
+    from qoder_async._responses import decode_json
+
+    with pytest.raises(ValueError) as ours:
+        decode_json(raw)
+    with pytest.raises(ValueError) as theirs:
+        json.loads(raw)
+    assert type(ours.value) is type(theirs.value)
