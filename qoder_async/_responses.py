@@ -43,7 +43,10 @@ TRANSPORT_FAILURES = (
 # The C scanner behind json.loads, called directly: json.loads adds encoding detection and
 # two layers of Python calls, a tenth of decoding a typical response. Anything unusual (a
 # BOM, UTF-16, surrounding whitespace, invalid JSON) goes through json.loads itself.
-_scan_json = json.scanner.make_scanner(json.JSONDecoder())
+# (typeshed types make_scanner's argument as a scanner; it takes the decoder's settings.)
+_scan_json: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(
+    json.JSONDecoder()  # type: ignore[arg-type]
+)
 
 
 def decode_json(raw: bytes) -> Any:

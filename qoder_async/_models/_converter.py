@@ -7,7 +7,7 @@ front, and the structuring function of every top-level model is looked up once
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -15,6 +15,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
+from ._compile import Rules, compile_structure
 from ._event_hooks import register_event_hooks
 from ._timestamps import parse_timestamp
 from .session import AgentModel
@@ -159,114 +160,25 @@ _PRIMITIVES: dict[Any, Callable[[Any, Any], Any]] = {
 }
 
 
+#: Field types whose hook hands back the value itself (or an equal copy) when it already has
+#: exactly the right shape, so compiled code checks the shape inline and skips the call.
+_PASS_THROUGH: dict[Any, tuple[type, type | None]] = {
+    list[Any]: (list, None),
+    list[str]: (list, str),
+    dict[str, Any]: (dict, None),
+    dict[str, str]: (dict, str),
+}
+
+
 def _tolerant_attrs_hook(cls: type[Any]) -> Callable[[Any, Any], Any]:
     """Compile a structuring function for ``cls``, tolerant the way the API's generations need.
 
     ``null`` counts as absent (list fields fall back to ``[]``); unknown keys go to the
     ``extra`` field instead of failing, so new server fields never break old clients.
-
-    The generated code is straight-line: primitives are type-checked inline and only
-    converted through a hook when they are not already the right type, which makes a
-    whole ``Session`` several times cheaper to build than cattrs' generic code.
+    The generated code is straight-line (see :mod:`._compile`), which makes a whole
+    ``Session`` several times cheaper to build than cattrs' generic code.
     """
-    fields = [f for f in attrs.fields(cls) if f.init and f.name != "extra"]
-    has_extra = any(f.name == "extra" for f in attrs.fields(cls))
-    known = frozenset(f.alias for f in fields)
-    namespace: dict[str, Any] = {
-        "__cls": cls,
-        "__known": known,
-        "__is_known": known.issuperset,
-        "__set": object.__setattr__,
-        "__Mapping": Mapping,
-        "__name": cls.__name__,
-    }
-    lines = [
-        "def structure(o, _=None):",
-        "    if type(o) is not dict:",
-        "        if not isinstance(o, __Mapping):",
-        "            got = type(o).__name__",
-        "            raise TypeError(f'expected a JSON object for {__name}, got {got}')",
-        "        o = dict(o)",
-        "    g = o.get",
-    ]
-    positional: list[str] = []
-    keyword: list[str] = []
-    for index, field in enumerate(fields):
-        var = f"v{index}"
-        key = field.alias
-        type_ = field.type
-        hook_name, type_name = f"__h{index}", f"__t{index}"
-        namespace[type_name] = type_
-        required = field.default is attrs.NOTHING
-        inner = _optional_inner(type_)
-        if required:
-            lines.append(f"    {var} = o[{key!r}]")
-            primitive = _PRIMITIVES.get(type_)
-            if primitive is not None:
-                namespace[hook_name] = primitive
-                lines.append(
-                    f"    if type({var}) is not {type_.__name__}: {var} = {hook_name}({var}, None)"
-                )
-            else:
-                namespace[hook_name] = converter.get_structure_hook(type_)
-                lines.append(f"    {var} = {hook_name}({var}, {type_name})")
-        elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
-            namespace[hook_name] = converter.get_structure_hook(type_)
-            exact = getattr(type_, "__origin__", None)
-            lines.append(f"    {var} = g({key!r})")
-            if exact in (list, dict) and type_.__args__[-1] is Any:
-                container = exact.__name__
-                convert = f"{var} = {hook_name}({var}, {type_name})"
-                lines.append(f"    if type({var}) is not {container}: {convert}")
-            else:
-                lines.append(f"    {var} = {hook_name}({var}, {type_name})")
-        else:
-            default_name = f"__d{index}"
-            namespace[default_name] = field.default
-            lines.append(f"    {var} = g({key!r}, {default_name})")
-            primitive = _PRIMITIVES.get(inner)
-            if primitive is not None:
-                namespace[hook_name] = primitive
-                check = f"type({var}) is not {inner.__name__}"
-                if inner is float:  # an int is a valid float (PEP 484); keep it as sent
-                    check += f" and type({var}) is not int"
-                lines.append(
-                    f"    if {var} is not None and {check}: {var} = {hook_name}({var}, None)"
-                )
-            else:
-                namespace[hook_name] = converter.get_structure_hook(
-                    inner if inner is not None else type_
-                )
-                target = type_name
-                if inner is not None:
-                    target = f"__i{index}"
-                    namespace[target] = inner
-                lines.append(f"    if {var} is not None: {var} = {hook_name}({var}, {target})")
-        if field.kw_only:
-            keyword.append(f"{field.alias}={var}")
-        else:
-            positional.append(var)
-    lines.append(f"    obj = __cls({', '.join(positional + keyword)})")
-    if has_extra:
-        lines.append("    if not __is_known(o):")
-        lines.append(
-            "        __set(obj, 'extra', {k: x for k, x in o.items() if k not in __known})"
-        )
-    lines.append("    return obj")
-    source = "\n".join(lines)
-    exec(compile(source, f"<qoder_async structure {cls.__qualname__}>", "exec"), namespace)
-    compiled = namespace["structure"]
-    compiled.__qoder_compiled__ = True
-    return compiled  # type: ignore[no-any-return]
-
-
-def _optional_inner(type_: Any) -> Any:
-    """``X`` for ``X | None``, else ``None``."""
-    args = getattr(type_, "__args__", ())
-    if type(None) in args:
-        rest = [arg for arg in args if arg is not type(None)]
-        return rest[0] if len(rest) == 1 else _union(tuple(rest))
-    return None
+    return compile_structure(cls, _RULES)
 
 
 def _merge_extra_unstructure(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
@@ -287,6 +199,14 @@ def _merge_extra_unstructure(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
 def _exact(type_: Any, hook: Callable[[Any, Any], Any]) -> None:
     converter.register_structure_hook_func(lambda candidate: candidate == type_, hook)
 
+
+_RULES = Rules(
+    resolve=converter.get_structure_hook,
+    scalars=_PRIMITIVES,
+    pass_through=_PASS_THROUGH,
+    direct={datetime: parse_timestamp},
+    str_or={str | AgentModel: AgentModel},  # as _structure_agent_model does
+)
 
 # Later registrations win in cattrs: generic factories first, exact hooks after them.
 converter.register_structure_hook_factory(_is_optional, _optional_hook)

@@ -33,10 +33,11 @@ def parse_timestamp(value: object) -> datetime:
         >>> parse_timestamp("2026-05-18T03:40:48.888851795Z").isoformat()
         '2026-05-18T03:40:48.888851+00:00'
     """
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-    if not isinstance(value, str):
-        raise TypeError(f"expected an RFC 3339 string, got {type(value).__name__}")
+    if type(value) is not str:  # checked first: every response timestamp is a str
+        if isinstance(value, datetime):
+            return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+        if not isinstance(value, str):
+            raise TypeError(f"expected an RFC 3339 string, got {type(value).__name__}")
     if _NATIVE and len(value) > 18 and value[10] in "Tt":
         try:
             parsed = _fromisoformat(value)

@@ -8,12 +8,14 @@ from typing import Any
 
 import attrs
 
-from ._base import extra_field
+from ._base import extra_field, finish_model
 
 __all__ = ["ContentBlock", "Event", "UnknownEvent", "join_text"]
 
 
-@attrs.frozen
+# Response models are dict-based (slots=False): the converter builds them in one step from
+# the decoded JSON object, at the cost of some memory per instance (see _base.py).
+@attrs.frozen(slots=False)
 class ContentBlock:
     """One block of an event's ``content``; a v1 plain-string ``content`` becomes one text block.
 
@@ -37,7 +39,7 @@ def join_text(blocks: list[ContentBlock]) -> str:
     return "".join(b.text for b in blocks if b.text is not None and b.type in ("text", None))
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class Event:
     """Base class of every event; the fields all generations share.
 
@@ -61,7 +63,7 @@ class Event:
     extra: Mapping[str, Any] = extra_field()
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class UnknownEvent(Event):
     """An event whose ``type`` this version does not model (or whose shape it cannot read).
 
@@ -77,4 +79,4 @@ class UnknownEvent(Event):
 
 
 for _cls in (ContentBlock, Event, UnknownEvent):
-    attrs.resolve_types(_cls)
+    finish_model(_cls)

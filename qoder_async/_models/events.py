@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from ._base import extra_field
+from ._base import extra_field, finish_model
 from .event_base import ContentBlock, Event, UnknownEvent, join_text
 from .previews import EventDeltaEvent, EventStartEvent
 from .session import Usage
@@ -52,7 +52,9 @@ __all__ = [
 # -- session status ----------------------------------------------------------------------
 
 
-@attrs.frozen
+# Response models are dict-based (slots=False): the converter builds them in one step from
+# the decoded JSON object, at the cost of some memory per instance (see _base.py).
+@attrs.frozen(slots=False)
 class StopReason:
     """Why a session went idle: ``type`` is ``end_turn``, ``requires_action``, ... (open set).
 
@@ -69,7 +71,7 @@ class StopReason:
     extra: Mapping[str, Any] = extra_field()
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class SessionStatusRunningEvent(Event):
     """``session.status_running``: a turn started.
 
@@ -82,7 +84,7 @@ class SessionStatusRunningEvent(Event):
     status: str | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class SessionStatusIdleEvent(Event):
     """``session.status_idle``: the turn ended (``stop_reason.type == "end_turn"``) or waits
     for input (``"requires_action"``). Older servers send ``status`` instead of a reason.
@@ -99,7 +101,7 @@ class SessionStatusIdleEvent(Event):
     status: str | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class SessionStatusRescheduledEvent(Event):
     """``session.status_rescheduled``: the session moved to another worker; nothing to do.
 
@@ -111,7 +113,7 @@ class SessionStatusRescheduledEvent(Event):
     type: str = "session.status_rescheduled"
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class SessionStatusTerminatedEvent(Event):
     """``session.status_terminated``: the session is over for good; streams stop here.
 
@@ -124,7 +126,7 @@ class SessionStatusTerminatedEvent(Event):
     reason: str | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class SessionErrorInfo:
     """The ``error`` of a ``session.error`` event (a bare string in older servers).
 
@@ -142,7 +144,7 @@ class SessionErrorInfo:
     extra: Mapping[str, Any] = extra_field()
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class SessionErrorEvent(Event):
     """``session.error``: something failed inside the session.
 
@@ -166,7 +168,7 @@ class SessionErrorEvent(Event):
 # -- spans -------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class ModelUsage:
     """Usage of one model request: token counts, or ``credits`` on newer servers.
 
@@ -184,7 +186,7 @@ class ModelUsage:
     extra: Mapping[str, Any] = extra_field()
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class SpanModelRequestStartEvent(Event):
     """``span.model_request_start``: the agent called its model.
 
@@ -198,7 +200,7 @@ class SpanModelRequestStartEvent(Event):
     span_id: str | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class SpanModelRequestEndEvent(Event):
     """``span.model_request_end``: a model call finished, with its usage.
 
@@ -219,7 +221,7 @@ class SpanModelRequestEndEvent(Event):
 # -- agent output ------------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class AgentMessageEvent(Event):
     """``agent.message``: (a part of) the agent's reply; :attr:`text` joins its text blocks.
 
@@ -237,7 +239,7 @@ class AgentMessageEvent(Event):
         return join_text(self.content)
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class AgentThinkingEvent(Event):
     """``agent.thinking``: reasoning shown while the agent works (``content`` or ``thinking``).
 
@@ -256,7 +258,7 @@ class AgentThinkingEvent(Event):
         return self.thinking if self.thinking is not None else join_text(self.content)
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class AgentToolUseEvent(Event):
     """``agent.tool_use``: the agent runs a built-in tool (``Bash``, ``Read``, ...).
 
@@ -275,7 +277,7 @@ class AgentToolUseEvent(Event):
     tool_input: dict[str, Any] | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class AgentToolResultEvent(Event):
     """``agent.tool_result``: what a built-in tool returned (``output`` on older servers).
 
@@ -291,7 +293,7 @@ class AgentToolResultEvent(Event):
     output: str | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class AgentCustomToolUseEvent(Event):
     """``agent.custom_tool_use``: answer with :func:`user_custom_tool_result` (``id`` as key).
 
@@ -306,7 +308,7 @@ class AgentCustomToolUseEvent(Event):
     input: dict[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class AgentMcpToolUseEvent(Event):
     """``agent.mcp_tool_use``: the agent calls a tool of an MCP server.
 
@@ -322,7 +324,7 @@ class AgentMcpToolUseEvent(Event):
     mcp_tool_use_id: str | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class AgentMcpToolResultEvent(Event):
     """``agent.mcp_tool_result``: an MCP tool's answer.
 
@@ -341,7 +343,7 @@ class AgentMcpToolResultEvent(Event):
 # -- echoes of what was sent -----------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class UserMessageEvent(Event):
     """``user.message`` as stored by the server (the echo of what was sent).
 
@@ -360,7 +362,7 @@ class UserMessageEvent(Event):
         return join_text(self.content)
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class UserInterruptEvent(Event):
     """``user.interrupt`` as stored by the server.
 
@@ -373,7 +375,7 @@ class UserInterruptEvent(Event):
     reason: str | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class UserToolConfirmationEvent(Event):
     """``user.tool_confirmation`` as stored by the server.
 
@@ -389,7 +391,7 @@ class UserToolConfirmationEvent(Event):
     deny_message: str | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class UserToolResultEvent(Event):
     """``user.tool_result`` as stored by the server (results of a self-hosted worker's tools).
 
@@ -404,7 +406,7 @@ class UserToolResultEvent(Event):
     is_error: bool | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class UserCustomToolResultEvent(Event):
     """``user.custom_tool_result`` as stored by the server.
 
@@ -452,4 +454,4 @@ EVENT_TYPES: dict[str, type[Event]] = {
 
 
 for _cls in (StopReason, SessionErrorInfo, ModelUsage, *_STORED_EVENTS):
-    attrs.resolve_types(_cls)
+    finish_model(_cls)

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from ._base import extra_field, request_id_field
+from ._base import extra_field, finish_model, request_id_field
 
 __all__ = [
     "AgentModel",
@@ -39,7 +39,9 @@ class AgentRef:
     type: str = "agent"
 
 
-@attrs.frozen
+# Response models are dict-based (slots=False): the converter builds them in one step from
+# the decoded JSON object, at the cost of some memory per instance (see _base.py).
+@attrs.frozen(slots=False)
 class AgentModel:
     """The model an agent runs on. Older API generations send only a string id.
 
@@ -53,7 +55,7 @@ class AgentModel:
     extra: Mapping[str, Any] = extra_field()
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class SessionAgent:
     """The agent snapshot a session was created with.
 
@@ -89,7 +91,7 @@ class SessionAgent:
         return self.model.id if isinstance(self.model, AgentModel) else self.model
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class CacheCreation:
     """Prompt-cache write counts inside :class:`Usage`.
 
@@ -103,7 +105,7 @@ class CacheCreation:
     extra: Mapping[str, Any] = extra_field()
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class Usage:
     """Usage counters. Token counts (older docs, SDK) or ``total_credits`` (newer); any subset.
 
@@ -122,7 +124,7 @@ class Usage:
     extra: Mapping[str, Any] = extra_field()
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class SessionStats:
     """Timing statistics of a session.
 
@@ -136,7 +138,7 @@ class SessionStats:
     extra: Mapping[str, Any] = extra_field()
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class Session:
     """A hosted agent session.
 
@@ -176,7 +178,7 @@ class Session:
     _request_id: str | None = request_id_field()
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class DeletedSession:
     """Result of ``sessions.delete``; both documented bodies mean the session is gone.
 
@@ -192,7 +194,7 @@ class DeletedSession:
     _request_id: str | None = request_id_field()
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class SessionCancelResult:
     """Result of ``sessions.cancel`` (``status`` is the literal ``"canceling"`` today).
 
@@ -208,8 +210,6 @@ class SessionCancelResult:
     _request_id: str | None = request_id_field()
 
 
-# Resolve the string annotations now, while this module's namespace is the one they refer to
-# (the package re-exports these classes under ``qoder_async``).
 for _cls in (
     AgentRef,
     AgentModel,
@@ -221,4 +221,4 @@ for _cls in (
     DeletedSession,
     SessionCancelResult,
 ):
-    attrs.resolve_types(_cls)
+    finish_model(_cls)

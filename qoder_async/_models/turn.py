@@ -25,7 +25,8 @@ class EventList(list[Event]):
         self._request_id: str | None = None
 
 
-@attrs.frozen
+# Dict-based like the other response models (see _base.py).
+@attrs.frozen(slots=False)
 class TurnResult:
     """What :meth:`AsyncEventsAPI.run_turn` saw: the reply and every event of the turn.
 
