@@ -10,7 +10,15 @@ if TYPE_CHECKING:
     from .._pipeline import Pipeline
     from .._raw import RawResponse
 
-__all__ = ["RawResponseView", "Resource"]
+from .._validation import path_segment
+
+__all__ = ["RawResponseView", "Resource", "session_path"]
+
+
+def session_path(session_id: object, suffix: str = "") -> str:
+    """``/sessions/{id}{suffix}``, the id validated and quoted: no caller input can change
+    which URL is requested."""
+    return f"/sessions/{path_segment('session_id', session_id, 'sess_')}{suffix}"
 
 
 class Resource:

@@ -30,8 +30,8 @@ from .._options import check_timeout
 from .._pagination import AsyncPaginator, Page, page_parser
 from .._streaming import EventStream
 from .._types import NOT_GIVEN, NotGiven
-from .._validation import check_idempotency_key, check_int_range, path_segment
-from ._base import Resource
+from .._validation import check_idempotency_key, check_int_range
+from ._base import Resource, session_path
 from ._listing import check_cursor_value, check_str_list, list_query
 
 __all__ = ["AsyncEventsAPI", "events_body"]
@@ -112,7 +112,7 @@ class AsyncEventsAPI(Resource):
             sent = await client.sessions.events.send(session.id, [user_message("Hi")])
             print(sent[0].id)
         """
-        path = f"/sessions/{path_segment('session_id', session_id, 'sess_')}/events"
+        path = session_path(session_id, "/events")
         body = {"events": events_body(events)}
         if idempotency_key is not None:
             idempotency_key = check_idempotency_key(idempotency_key)
@@ -153,7 +153,7 @@ class AsyncEventsAPI(Resource):
             async for event in client.sessions.events.list(session.id, types=["agent.message"]):
                 print(event.text)
         """
-        path = f"/sessions/{path_segment('session_id', session_id, 'sess_')}/events"
+        path = session_path(session_id, "/events")
         query = list_query(
             limit=limit,
             order=order,
@@ -206,7 +206,7 @@ class AsyncEventsAPI(Resource):
                     if isinstance(event, SessionStatusIdleEvent):
                         break
         """
-        path = f"/sessions/{path_segment('session_id', session_id, 'sess_')}/events/stream"
+        path = session_path(session_id, "/events/stream")
         if last_event_id is not None:
             last_event_id = check_cursor_value("last_event_id", last_event_id)
         query: dict[str, Any] = {}
@@ -244,7 +244,7 @@ class AsyncEventsAPI(Resource):
             result = await client.sessions.events.run_turn(session.id, "What is 2 + 2?")
             print(result.text)
         """
-        path_segment("session_id", session_id, "sess_")
+        session_path(session_id)  # a bad id fails here, before the stream is opened
         if not isinstance(message, UserMessage):
             message = UserMessage(content_blocks("message", message))
         seconds = check_timeout(timeout)

@@ -22,9 +22,8 @@ from .._validation import (
     check_metadata,
     check_optional_str,
     check_resources,
-    path_segment,
 )
-from ._base import Resource
+from ._base import Resource, session_path
 from ._listing import check_str_list, list_query
 from .events import AsyncEventsAPI
 
@@ -197,7 +196,7 @@ class AsyncSessionsAPI(Resource):
         """
         return await self._pipeline.request(
             "GET",
-            _session_path(session_id),
+            session_path(session_id),
             _session,
             timeout=timeout,
             extra_headers=extra_headers,
@@ -284,7 +283,7 @@ class AsyncSessionsAPI(Resource):
             session = await client.sessions.update(session.id, title="Reviewed",
                                                    metadata={"ticket": "OPS-42"})
         """
-        path = _session_path(session_id)
+        path = session_path(session_id)
         body: dict[str, Any] = {}
         if not isinstance(title, NotGiven):
             body["title"] = None if title is None else check_optional_str("title", title, 1_000)
@@ -326,7 +325,7 @@ class AsyncSessionsAPI(Resource):
         """
         return await self._pipeline.request(
             "POST",
-            _session_path(session_id, "/archive"),
+            session_path(session_id, "/archive"),
             _session,
             idempotency_key=_key(idempotency_key),
             timeout=timeout,
@@ -355,7 +354,7 @@ class AsyncSessionsAPI(Resource):
         """
         return await self._pipeline.request(
             "DELETE",
-            _session_path(session_id),
+            session_path(session_id),
             _deleted_parser(session_id),
             idempotency_key=_key(idempotency_key),
             timeout=timeout,
@@ -383,7 +382,7 @@ class AsyncSessionsAPI(Resource):
         """
         return await self._pipeline.request(
             "POST",
-            _session_path(session_id, "/cancel"),
+            session_path(session_id, "/cancel"),
             _cancel_parser(session_id),
             idempotency_key=_key(idempotency_key),
             timeout=timeout,
@@ -395,11 +394,6 @@ class AsyncSessionsAPI(Resource):
 _session_page = page_parser(_session)
 _deleted = structurer(DeletedSession)
 _cancelled = structurer(SessionCancelResult)
-
-
-def _session_path(session_id: object, suffix: str = "") -> str:
-    # Validated and quoted: no caller input can change which URL is requested.
-    return f"/sessions/{path_segment('session_id', session_id, 'sess_')}{suffix}"
 
 
 def _key(idempotency_key: str | None) -> str | None:
