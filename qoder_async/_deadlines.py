@@ -31,11 +31,10 @@ _ROUNDING_THRESHOLD = 5.0
 class AttemptLimit:
     """One attempt's registration with a :class:`DeadlineWatch`."""
 
-    __slots__ = ("_bucket", "_ours", "cancelling", "expired", "seconds", "task")
+    __slots__ = ("_bucket", "_ours", "cancelling", "expired", "task")
 
-    def __init__(self, task: asyncio.Task[object], seconds: float, bucket: set[AttemptLimit]):
+    def __init__(self, task: asyncio.Task[object], bucket: set[AttemptLimit]):
         self.task = task
-        self.seconds = seconds
         # Cancellations already requested when the attempt started are the caller's.
         self.cancelling = 0
         if sys.version_info >= (3, 11):
@@ -98,7 +97,7 @@ class DeadlineWatch:
         task = asyncio.current_task(loop)
         if task is None:
             raise RuntimeError("a request must run inside an asyncio task")
-        limit = AttemptLimit(task, seconds, bucket)
+        limit = AttemptLimit(task, bucket)
         bucket.add(limit)
         return limit
 

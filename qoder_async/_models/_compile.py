@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Hook", "Rules", "compile_structure"]
+__all__ = ["Hook", "Rules", "compile_structure", "optional_inner"]
 
 Hook = Callable[[Any, Any], Any]
 
@@ -84,7 +84,7 @@ def _can_build_dict(cls: type[Any]) -> bool:
     return True
 
 
-def _optional_inner(type_: Any) -> Any:
+def optional_inner(type_: Any) -> Any:
     """``X`` for ``X | None``, else ``None``."""
     args = getattr(type_, "__args__", ())
     if type(None) in args:
@@ -169,7 +169,7 @@ def _field_lines(index: int, field: Any, namespace: dict[str, Any], rules: Rules
     default = field.default
     required = default is attrs.NOTHING
     factory = isinstance(default, attrs.Factory)  # type: ignore[arg-type]
-    inner = None if required or factory else _optional_inner(type_)
+    inner = None if required or factory else optional_inner(type_)
     target = type_ if inner is None else inner
     hook_name, type_name = f"__h{index}", f"__t{index}"
     namespace[type_name] = target
@@ -294,7 +294,7 @@ def _init_built(cls: type[Any], rules: Rules) -> tuple[str, dict[str, Any]]:
         hook_name, type_name = f"__h{index}", f"__t{index}"
         namespace[type_name] = type_
         required = field.default is attrs.NOTHING
-        inner = _optional_inner(type_)
+        inner = optional_inner(type_)
         if required:
             lines.append(f"    {var} = o[{key!r}]")
             primitive = rules.scalars.get(type_)

@@ -15,7 +15,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
-from ._compile import Rules, compile_structure
+from ._compile import Rules, compile_structure, optional_inner
 from ._event_hooks import register_event_hooks
 from ._timestamps import parse_timestamp
 from .session import AgentModel
@@ -135,21 +135,13 @@ def _is_optional(type_: Any) -> bool:
 
 def _optional_hook(type_: Any) -> Callable[[Any, Any], Any]:
     # cattrs' default dispatches the inner type on every call; resolve it once instead.
-    inner_args = tuple(arg for arg in type_.__args__ if arg is not type(None))
-    inner = inner_args[0] if len(inner_args) == 1 else _union(inner_args)
+    inner = optional_inner(type_)
     inner_hook = converter.get_structure_hook(inner)
 
     def structure(value: Any, _: Any) -> Any:
         return None if value is None else inner_hook(value, inner)
 
     return structure
-
-
-def _union(args: tuple[Any, ...]) -> Any:
-    result = args[0]
-    for arg in args[1:]:
-        result = result | arg
-    return result
 
 
 _PRIMITIVES: dict[Any, Callable[[Any, Any], Any]] = {
