@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections import Counter
 from contextlib import aclosing
 
@@ -142,7 +143,7 @@ async def test_a_generator_is_not_drained_ahead(fake_qoder, qoder_client, ordere
 
     fake_qoder.inject(Fault.delay(0.005), times=10)
     seen = 0
-    ahead = 8 + 4  # the window: concurrency, plus a little slack for the consumer
+    ahead = 8 + 4  # the window: concurrency, plus half as many again (at least 4)
     async with aclosing(
         qoder_client.sessions.create_many(generate(), concurrency=8, ordered=ordered)
     ) as results:
@@ -152,6 +153,24 @@ async def test_a_generator_is_not_drained_ahead(fake_qoder, qoder_client, ordere
             if seen == 100:
                 break
     assert pulled <= 100 + ahead
+
+
+@pytest.mark.parametrize("ordered", [False, True])
+async def test_results_the_consumer_dropped_are_freed_within_the_window(
+    fake_qoder, qoder_client, ordered
+) -> None:
+    # The batch holds each result it yielded until a worker finishes its next item; that
+    # hold must stay bounded by the window and end with the batch.
+    window = 8 + 4
+    alive: list[weakref.ref[BulkResult]] = []
+    async for r in qoder_client.sessions.create_many(
+        (item(i) for i in range(300)), concurrency=8, ordered=ordered
+    ):
+        alive.append(weakref.ref(r))
+        del r
+        assert sum(ref() is not None for ref in alive) <= window + 1
+    assert len(alive) == 300
+    assert all(ref() is None for ref in alive)
 
 
 async def test_ordered_yields_in_input_order(fake_qoder, qoder_client) -> None:

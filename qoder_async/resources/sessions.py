@@ -133,8 +133,8 @@ class AsyncSessionsAPI(Resource):
         """Create one session per item, concurrently; yields exactly one :class:`BulkResult` each.
 
         ``items`` (mappings of ``create``'s arguments, or :class:`SessionCreateParams`; an
-        iterable or async iterable) is consumed lazily: at most about ``concurrency`` items
-        (plus a quarter) are pulled ahead of the results. Every item goes through
+        iterable or async iterable) is consumed lazily: at most ``concurrency`` items, plus
+        half as many again (at least 4), are pulled ahead of the results. Every item goes through
         :meth:`create` (validation, retries, idempotency key); a failure becomes that item's
         result and the batch goes on.
 
