@@ -150,8 +150,10 @@ def _measure_rss(url: str, count: int) -> dict[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=5000, help="creates per run")
-    parser.add_argument("--runs", type=int, default=5, help="runs per contender (median)")
+    # Many short runs: on a shared 2-core machine the speed drifts over seconds, and a
+    # contender's run should sit as close as possible to the raw aiohttp run it is paired with.
+    parser.add_argument("--items", type=int, default=1500, help="creates per run")
+    parser.add_argument("--runs", type=int, default=25, help="runs per contender (median)")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--rss", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--server", choices=["auto", "nginx", "aiohttp"], default="auto")
