@@ -197,7 +197,7 @@ class _Engine:
 
     Shared with the consumer (``_results``): ``ready``, the results it has not taken yet;
     ``consumer``, its wake-up while it waits for one; ``finished``, set once no result will
-    follow; the window (``give_slot``); and ``yielded``, the results it has been given.
+    follow; the ``window`` semaphore; and ``yielded``, the results it has been given.
 
     ``yielded`` keeps each result the consumer received until a worker finishes its next
     item, and the worker drops it there. CPython counts the objects allocated towards the
@@ -226,8 +226,7 @@ class _Engine:
         self.yielded: deque[BulkResult] = deque(maxlen=window)
         self.consumer: asyncio.Future[None] | None = None
         self.finished = False
-        self._free_slots = window
-        self._slot_waiters: deque[asyncio.Future[None]] = deque()
+        self.window = anyio.Semaphore(window)
         self._concurrency = concurrency
         self._key_fn = key_fn
         self._on_progress = on_progress
@@ -312,33 +311,34 @@ class _Engine:
 
     async def _worker(self) -> None:
         # The item's whole life is inline here: this loop is the batch's hot path, so the
-        # window, the input and the hand-over to the consumer are plain attribute updates.
+        # input and the hand-over to the consumer are plain ``next()`` and deque calls.
         # Items are validated by _prepare before they take a concurrency slot; the body it
         # built is sent as is, through the same pipeline ``create`` uses.
         flow, ready, yielded, items = self.flow, self.ready, self.yielded, self._iterator
+        window = self.window
         prepare, create = self._prepare, self._api._create_checked
         # One state per worker, visible to the hooks through the worker's own context.
         state = Attempts()
         current_attempts.set(state)
         while True:
-            if self._free_slots:
-                self._free_slots -= 1
-            else:
-                await self._take_slot()
+            try:
+                window.acquire_nowait()
+            except anyio.WouldBlock:
+                await window.acquire()
             if self._exhausted:
-                self.give_slot()
+                window.release()
                 return
             if items is not None:
                 try:
                     index, item = next(items)
                 except Exception as exc:
                     self._end_of_input(exc)
-                    self.give_slot()
+                    window.release()
                     return
             else:
                 pulled = await self._apull()
                 if pulled is None:
-                    self.give_slot()
+                    window.release()
                     return
                 index, item = pulled
             try:
@@ -358,8 +358,7 @@ class _Engine:
                         flow.relieved()  # a 4xx other than 429 is an answer, not an overload
                     ready.append(BulkResult(index, item, None, exc, state.count, key))
                 else:
-                    if flow.recovering:
-                        flow.relieved()
+                    flow.relieved()
                     self.succeeded += 1
                     ready.append(BulkResult(index, item, session, None, state.count, key))
                     del session  # not kept alive by this frame until its next response
@@ -423,28 +422,7 @@ class _Engine:
             key = self._key_fn(index, item)
         return body, check_idempotency_key(key)
 
-    # -- the window and the hand-over to the consumer -------------------------------------
-
-    async def _take_slot(self) -> None:
-        """Wait until the consumer gives a window slot back."""
-        waiter = asyncio.get_running_loop().create_future()
-        self._slot_waiters.append(waiter)
-        try:
-            await waiter
-        except BaseException:
-            if waiter.done() and not waiter.cancelled():
-                self.give_slot()  # handed over just as we were cancelled: pass it on
-            raise
-
-    def give_slot(self) -> None:
-        """A result left the window (or an item was never pulled): one more item may come."""
-        waiters = self._slot_waiters
-        while waiters:
-            waiter = waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
-        self._free_slots += 1
+    # -- the hand-over to the consumer ----------------------------------------------------
 
     async def results_arrived(self) -> None:
         """Wait until ``ready`` has a result or ``finished`` is set."""
@@ -508,7 +486,7 @@ async def _results(engine_args: dict[str, Any], ordered: bool) -> AsyncIterator[
     driver = asyncio.get_running_loop().create_task(
         engine.run(), name="qoder_async create_many driver"
     )
-    ready, yielded = engine.ready, engine.yielded
+    ready, yielded, window = engine.ready, engine.yielded, engine.window
     pending: dict[int, BulkResult] = {}
     next_index = 0
     joined = False
@@ -524,7 +502,7 @@ async def _results(engine_args: dict[str, Any], ordered: bool) -> AsyncIterator[
             if isinstance(message, _Failure):
                 raise message.error
             if not ordered:
-                engine.give_slot()
+                window.release()
                 yielded.append(message)
                 yield message
                 continue
@@ -534,7 +512,7 @@ async def _results(engine_args: dict[str, Any], ordered: bool) -> AsyncIterator[
             while next_index in pending:
                 result = pending.pop(next_index)
                 next_index += 1
-                engine.give_slot()
+                window.release()
                 yielded.append(result)
                 yield result
         joined = True

@@ -53,8 +53,6 @@ class Flow:
         self.max_rate = rate
         self.rate = rate
         self.throttled = 0
-        #: Whether the window or the rate is below its maximum (``relieved`` has work to do).
-        self.recovering = False
         self._interval = 1.0 / rate if rate else 0.0
         self._next_start = 0.0
         self._resume_at = 0.0
@@ -131,7 +129,6 @@ class Flow:
         if self.rate is not None and self.max_rate is not None:
             self.rate = max(self.max_rate * _MIN_RATE_FRACTION, self.rate / 2.0)
             self._interval = 1.0 / self.rate
-        self.recovering = True
 
     def relieved(self) -> None:
         """A request went through: grow back additively (one slot per window of successes)."""
@@ -147,7 +144,6 @@ class Flow:
             rate = min(max_rate, rate + max_rate * _RATE_RECOVERY_PER_SECOND / rate)
             self.rate = rate
             self._interval = 1.0 / rate
-        self.recovering = self.window < self.max_window or rate != max_rate
 
     def pause(self, seconds: float) -> None:
         """The server asked to wait: hold every new start until then."""
