@@ -180,7 +180,7 @@ async def soak(args: argparse.Namespace, base_url: str, token: str) -> dict[str,
 
     async with client:
         await asyncio.gather(sampler(), *(worker() for _ in range(args.concurrency)))
-        in_flight = client._pipeline.pool.in_flight()
+        in_flight = client.transport.in_flight()
         current = asyncio.current_task()
         pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
     await asyncio.sleep(0.1)

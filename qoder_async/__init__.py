@@ -16,7 +16,12 @@ Example::
     asyncio.run(main())
 """
 
-from ._bulk import BulkProgress, BulkResult, SessionCreateParams
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from ._bulk_results import BulkProgress, BulkResult
 from ._client import DEFAULT_BASE_URL, AsyncQoder
 from ._errors import (
     APIConnectionError,
@@ -25,11 +30,11 @@ from ._errors import (
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
+    BadRequestError,
     ClientClosedError,
     ConflictError,
     InternalServerError,
     InvalidParameterError,
-    InvalidRequestError,
     NotFoundError,
     ParameterTypeError,
     PermissionDeniedError,
@@ -91,112 +96,134 @@ from ._models.session import (
     Usage,
 )
 from ._models.turn import EventList, TurnResult
+from ._options import RequestOptions
 from ._pagination import AsyncPaginator, Page
 from ._raw import RawResponse
 from ._retry import RetryPolicy
+from ._session_params import SessionCreateParams
 from ._streaming import EventStream
-from ._types import NOT_GIVEN, NotGiven
+from ._transport import AiohttpTransport, AsyncTransport, Request, Response
+from ._types import NOT_GIVEN, NotGiven, TokenProvider
 from ._version import __version__
 from .resources.events import AsyncEventsAPI
 from .resources.sessions import AsyncSessionsAPI
 
 __all__ = [
-    "DEFAULT_BASE_URL",
-    "NOT_GIVEN",
-    "APIConnectionError",
-    "APIError",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AgentCustomToolUseEvent",
-    "AgentMcpToolResultEvent",
-    "AgentMcpToolUseEvent",
-    "AgentMessageEvent",
-    "AgentModel",
-    "AgentRef",
-    "AgentThinkingEvent",
-    "AgentToolResultEvent",
-    "AgentToolUseEvent",
-    "AsyncEventsAPI",
-    "AsyncPaginator",
+    # the client and its configuration
     "AsyncQoder",
-    "AsyncSessionsAPI",
-    "AuthenticationError",
-    "BulkProgress",
-    "BulkResult",
-    "CacheCreation",
-    "ClientClosedError",
-    "ConflictError",
-    "ContentBlock",
-    "ContentDelta",
-    "DeletedSession",
-    "DeltaTarget",
-    "ErrorInfo",
-    "Event",
-    "EventDeltaEvent",
-    "EventList",
-    "EventStartEvent",
-    "EventStream",
+    "DEFAULT_BASE_URL",
+    "RetryPolicy",
+    "RequestOptions",
     "Hooks",
-    "InternalServerError",
-    "InvalidParameterError",
-    "InvalidRequestError",
-    "ModelUsage",
-    "NotFoundError",
-    "NotGiven",
-    "Page",
-    "ParameterTypeError",
-    "PermissionDeniedError",
-    "QoderError",
-    "RateLimitError",
-    "RawResponse",
     "RequestInfo",
     "ResponseInfo",
     "RetryInfo",
-    "RetryPolicy",
-    "Session",
-    "SessionAgent",
-    "SessionCancelResult",
-    "SessionCreateParams",
-    "SessionErrorEvent",
-    "SessionErrorInfo",
-    "SessionStats",
-    "SessionStatusIdleEvent",
-    "SessionStatusRescheduledEvent",
-    "SessionStatusRunningEvent",
-    "SessionStatusTerminatedEvent",
-    "SpanModelRequestEndEvent",
-    "SpanModelRequestStartEvent",
-    "StopReason",
-    "TokenProviderError",
-    "TurnResult",
-    "UnknownEvent",
-    "UnprocessableEntityError",
-    "Usage",
-    "UserCustomToolResult",
-    "UserCustomToolResultEvent",
-    "UserInterrupt",
-    "UserInterruptEvent",
-    "UserMessage",
-    "UserMessageEvent",
-    "UserToolConfirmation",
-    "UserToolConfirmationEvent",
-    "UserToolResultEvent",
+    "ErrorInfo",
+    "TokenProvider",
+    "NOT_GIVEN",
+    "NotGiven",
     "__version__",
+    # the transport seam
+    "AsyncTransport",
+    "AiohttpTransport",
+    "Request",
+    "Response",
+    # resources and what they return besides models
+    "AsyncSessionsAPI",
+    "AsyncEventsAPI",
+    "AsyncPaginator",
+    "Page",
+    "EventStream",
+    "RawResponse",
+    "SessionCreateParams",
+    "BulkResult",
+    "BulkProgress",
     "request_id_of",
     "to_dict",
-    "user_custom_tool_result",
-    "user_interrupt",
+    # errors
+    "QoderError",
+    "ClientClosedError",
+    "InvalidParameterError",
+    "ParameterTypeError",
+    "APIError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "APIResponseValidationError",
+    "TokenProviderError",
+    "APIStatusError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "UnprocessableEntityError",
+    "RateLimitError",
+    "InternalServerError",
+    # models: sessions
+    "Session",
+    "SessionAgent",
+    "AgentModel",
+    "AgentRef",
+    "Usage",
+    "CacheCreation",
+    "SessionStats",
+    "DeletedSession",
+    "SessionCancelResult",
+    # models: events the session emits
+    "Event",
+    "UnknownEvent",
+    "ContentBlock",
+    "StopReason",
+    "ModelUsage",
+    "SessionErrorInfo",
+    "SessionStatusRunningEvent",
+    "SessionStatusIdleEvent",
+    "SessionStatusRescheduledEvent",
+    "SessionStatusTerminatedEvent",
+    "SessionErrorEvent",
+    "AgentMessageEvent",
+    "AgentThinkingEvent",
+    "AgentToolUseEvent",
+    "AgentToolResultEvent",
+    "AgentMcpToolUseEvent",
+    "AgentMcpToolResultEvent",
+    "AgentCustomToolUseEvent",
+    "UserMessageEvent",
+    "UserInterruptEvent",
+    "UserToolConfirmationEvent",
+    "UserToolResultEvent",
+    "UserCustomToolResultEvent",
+    "SpanModelRequestStartEvent",
+    "SpanModelRequestEndEvent",
+    "EventStartEvent",
+    "EventDeltaEvent",
+    "ContentDelta",
+    "DeltaTarget",
+    "EventList",
+    "TurnResult",
+    # models: events you send
+    "UserMessage",
+    "UserInterrupt",
+    "UserToolConfirmation",
+    "UserCustomToolResult",
     "user_message",
+    "user_interrupt",
     "user_tool_confirmation",
+    "user_custom_tool_result",
 ]
 
-# Public objects show their public home in reprs and tracebacks.
-for _name in __all__:
-    _obj = globals()[_name]
-    if isinstance(_obj, type) or callable(_obj):
-        try:
-            _obj.__module__ = __name__
-        except (AttributeError, TypeError):
-            pass
-del _name, _obj
+_RENAMED = {"InvalidRequestError": "BadRequestError"}
+
+
+def __getattr__(name: str) -> Any:
+    # Names renamed in this release keep working, with a warning, for one more release.
+    new = _RENAMED.get(name)
+    if new is None:
+        raise AttributeError(f"module 'qoder_async' has no attribute {name!r}")
+    warnings.warn(
+        f"qoder_async.{name} is now qoder_async.{new}; the old name will be removed "
+        "in the next release",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return globals()[new]

@@ -30,148 +30,44 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import time
+import uuid
 from collections import deque
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
+    Awaitable,
     Callable,
     Iterable,
     Iterator,
     Mapping,
-    Sequence,
 )
 from typing import Any
 
 import anyio
 import attrs
 
+from ._bulk_results import BulkProgress, BulkResult, RateMeter
 from ._errors import APIConnectionError, APIStatusError, InvalidParameterError, ParameterTypeError
 from ._flow import Attempts, Flow, current_attempts
 from ._hooks import ErrorInfo, Hooks, RetryInfo
-from ._idempotency import new_idempotency_key
-from ._models.session import AgentRef, Session
-from ._pipeline import Pipeline
+from ._models.session import Session
 from ._retry import retry_after_seconds
+from ._send import Requester
+from ._session_params import item_body
 from ._validation import check_idempotency_key
-from .resources.sessions import AsyncSessionsAPI, session_create_body
 
-__all__ = ["BulkProgress", "BulkResult", "KeyFn", "SessionCreateParams", "create_many"]
+__all__ = ["BulkProgress", "BulkResult", "KeyFn", "SendCreate", "create_many"]
 
 _log = logging.getLogger("qoder_async")
 
-_CREATE_FIELDS = (
-    "agent",
-    "environment_id",
-    "title",
-    "metadata",
-    "delta_flush_interval_ms",
-    "memory_store_ids",
-    "resources",
-    "vault_ids",
-)
-_ITEM_FIELDS = frozenset((*_CREATE_FIELDS, "idempotency_key"))
 #: Answers that mean "too much load": the gateway's burst suppression (REFERENCE 2.4).
 _CONGESTION = frozenset({429, 503})
 #: Failures that still show the API coping with the load.
 _ANSWERED = frozenset(range(400, 500)) - _CONGESTION
-#: Seconds of history behind the ``rate`` of a progress report.
-_RATE_WINDOW = 5.0
 
 KeyFn = Callable[[int, Any], str]
-
-
-@attrs.frozen
-class SessionCreateParams:
-    """The arguments of one :meth:`AsyncSessionsAPI.create` call, as an item of a batch.
-
-    The fields are ``create``'s, checked the same way when the batch reaches the item: a bad
-    item becomes a failed :class:`BulkResult` (nothing is sent), it does not stop the batch.
-    ``idempotency_key`` set here wins over the batch's ``key_fn``.
-
-    Example::
-
-        items = (
-            SessionCreateParams(agent="agent_01", environment_id="env_01", title=f"job {n}")
-            for n in range(10_000)
-        )
-        async for result in client.sessions.create_many(items):
-            ...
-    """
-
-    agent: str | AgentRef | Mapping[str, Any]
-    environment_id: str
-    title: str | None = None
-    metadata: Mapping[str, str] | None = None
-    delta_flush_interval_ms: int | None = None
-    memory_store_ids: Sequence[str] | None = None
-    resources: Sequence[Mapping[str, Any]] | None = None
-    vault_ids: Sequence[str] | None = None
-    idempotency_key: str | None = None
-
-
-@attrs.frozen(slots=False)  # a dict-based frozen class is built in two thirds of the time
-class BulkResult:
-    """The outcome of one input item of :meth:`AsyncSessionsAPI.create_many`.
-
-    There is exactly one per item. ``index`` is the item's 0-based position in the input and
-    ``params`` the item as given. On success ``session`` is set and ``error`` is ``None``;
-    on failure ``error`` holds the exception: :class:`InvalidParameterError` for a bad item
-    (nothing was sent), an :class:`APIStatusError` for a 4xx, the last error once retries
-    are exhausted. ``attempts`` counts HTTP attempts (0 when nothing was sent) and
-    ``idempotency_key`` is the key every attempt carried.
-
-    Example::
-
-        async for r in client.sessions.create_many(items):
-            if r.ok:
-                print(r.index, r.session.id)
-            else:
-                print(r.index, "failed after", r.attempts, "attempts:", r.error)
-    """
-
-    index: int
-    params: Any
-    session: Session | None = None
-    error: Exception | None = None
-    attempts: int = 0
-    idempotency_key: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """Whether the session was created (``error`` is ``None``)."""
-        return self.error is None
-
-
-@attrs.frozen
-class BulkProgress:
-    """A snapshot of a running batch, passed to ``create_many(on_progress=...)``.
-
-    ``done`` counts items with a result (``succeeded + failed``); ``in_flight`` the requests
-    holding a concurrency slot; ``rate`` results per second over the last few seconds (the
-    whole run's average in the last report, where ``finished`` is true). ``retries`` counts
-    retried attempts, ``throttled`` the 429/503 answers and connection failures that made the
-    batch slow down, and ``concurrency`` the number of requests currently allowed in flight.
-
-    Example::
-
-        def show(p: BulkProgress) -> None:
-            print(f"{p.done} done, {p.failed} failed, {p.rate:.0f}/s")
-
-        async for r in client.sessions.create_many(items, on_progress=show):
-            ...
-    """
-
-    done: int
-    succeeded: int
-    failed: int
-    in_flight: int
-    rate: float
-    retries: int
-    throttled: int
-    concurrency: int
-    elapsed: float
-    finished: bool = False
+#: Sends a checked ``sessions.create`` body with the given per-call options.
+SendCreate = Callable[[dict[str, Any], Mapping[str, Any]], Awaitable[Session]]
 
 
 @attrs.frozen
@@ -200,17 +96,17 @@ class _Engine:
     follow; the ``window`` semaphore; and ``yielded``, the results it has been given.
 
     ``yielded`` keeps each result the consumer received until a worker finishes its next
-    item, and the worker drops it there. CPython counts the objects allocated towards the
-    next young-generation collection and only counts frees back while that count is
-    positive, so objects built in one task and freed in another, a loop iteration later,
-    push it up: at concurrency 64 a collection ran every ~70 items and cost about 6% of
-    the CPU time. Dropped where the next result is built, as in a plain loop of
-    ``create`` calls, the count stays level. The deque is bounded by the window.
+    item, and the worker drops it there: CPython counts frees against the next
+    young-generation collection only while that count is positive, so results built in one
+    task and freed in another push collections up; freed where the next result is built,
+    as in a plain loop of ``create`` calls, the count stays level (``benchmarks/README.md``
+    has the figures). The deque is bounded by the window.
     """
 
     def __init__(
         self,
-        api: AsyncSessionsAPI,
+        requester: Requester,
+        make_create: Callable[[Requester], SendCreate],
         items: Iterable[Any] | AsyncIterable[Any],
         *,
         concurrency: int,
@@ -242,29 +138,28 @@ class _Engine:
         self._exhausted = False
         self._failure: BaseException | None = None
         self.succeeded = self.failed = self.retries = 0
-        self._started = time.monotonic()
-        self._samples: deque[tuple[float, int]] = deque([(self._started, 0)])
+        self._meter = RateMeter()
 
-        # The batch's own view of the pipeline: same pool, same settings, plus hooks that
+        # The batch's own view of the client: same transport and settings, plus hooks that
         # feed the flow control (the caller's hooks still fire), and retries that wait
         # through the flow. Only failures are observed, so the success path costs nothing
         # extra: every failed attempt is either retried (on_retry) or final (on_error).
-        base = api._pipeline
-        user = base.config.hooks or Hooks()
+        config = requester.config
+        user = config.hooks or Hooks()
         hooks = Hooks(
             on_request=user.on_request,
             on_response=user.on_response,
             on_retry=_chain(self._on_retry, user.on_retry),
             on_error=_chain(self._on_error, user.on_error),
         )
-        pipeline = Pipeline(base.pool, attrs.evolve(base.config, hooks=hooks))
-        base_sleep = base._sleep
+        user_sleep = config.retry.sleep
 
         async def retry_sleep(delay: float) -> None:
-            await flow.backoff(delay, base_sleep)
+            await flow.backoff(delay, user_sleep)
 
-        pipeline._sleep = retry_sleep
-        self._api = type(api)(pipeline)
+        retry = attrs.evolve(config.retry, sleep=retry_sleep)
+        view = Requester(requester.transport, attrs.evolve(config, hooks=hooks, retry=retry))
+        self._create = make_create(view)
 
     # -- hooks (called synchronously inside the item's task) ----------------------------
 
@@ -313,10 +208,10 @@ class _Engine:
         # The item's whole life is inline here: this loop is the batch's hot path, so the
         # input and the hand-over to the consumer are plain ``next()`` and deque calls.
         # Items are validated by _prepare before they take a concurrency slot; the body it
-        # built is sent as is, through the same pipeline ``create`` uses.
+        # built is sent as is, through the same send path ``create`` uses.
         flow, ready, yielded, items = self.flow, self.ready, self.yielded, self._iterator
         window = self.window
-        prepare, create = self._prepare, self._api._create_checked
+        prepare, create = self._prepare, self._create
         # One state per worker, visible to the hooks through the worker's own context.
         state = Attempts()
         current_attempts.set(state)
@@ -351,7 +246,7 @@ class _Engine:
                 try:
                     if not flow.try_acquire(state):
                         await flow.acquire(state)
-                    session = await create(body, key)
+                    session = await create(body, {"idempotency_key": key})
                 except Exception as exc:
                     self.failed += 1
                     if isinstance(exc, APIStatusError) and exc.status_code in _ANSWERED:
@@ -392,33 +287,10 @@ class _Engine:
 
     def _prepare(self, index: int, item: Any) -> tuple[dict[str, Any], str]:
         """Check an item like ``create`` would, before it takes a slot; pick its key."""
-        kwargs: Mapping[str, Any]
-        if type(item) is dict or isinstance(item, Mapping):  # the ABC check is slow
-            if not _ITEM_FIELDS.issuperset(item):
-                unknown = sorted(str(name) for name in item if name not in _ITEM_FIELDS)
-                raise InvalidParameterError(unknown[0], "is not a sessions.create parameter")
-            if "agent" not in item:
-                raise InvalidParameterError("agent", "is required")
-            if "environment_id" not in item:
-                raise InvalidParameterError("environment_id", "is required")
-            if "idempotency_key" in item:
-                kwargs = dict(item)
-                key = kwargs.pop("idempotency_key")
-            else:
-                kwargs, key = item, None  # read, never modified
-        elif isinstance(item, SessionCreateParams):
-            kwargs = {name: getattr(item, name) for name in _CREATE_FIELDS}
-            key = item.idempotency_key
-        else:
-            raise ParameterTypeError(
-                "items",
-                f"item {index}: expected a mapping or SessionCreateParams, "
-                f"got {type(item).__name__}",
-            )
-        body = session_create_body(**kwargs)
+        body, key = item_body(index, item)
         if key is None:
             if self._key_fn is None:
-                return body, new_idempotency_key()
+                return body, str(uuid.uuid4())
             key = self._key_fn(index, item)
         return body, check_idempotency_key(key)
 
@@ -447,18 +319,8 @@ class _Engine:
         callback = self._on_progress
         if callback is None:
             return
-        now = time.monotonic()
         done = self.succeeded + self.failed
-        samples = self._samples
-        samples.append((now, done))
-        while len(samples) > 2 and now - samples[0][0] > _RATE_WINDOW:
-            samples.popleft()
-        elapsed = now - self._started
-        if finished:
-            rate = done / elapsed if elapsed > 0 else 0.0
-        else:
-            since, done_then = samples[0]
-            rate = (done - done_then) / (now - since) if now > since else 0.0
+        rate, elapsed = self._meter.rate(done, finished=finished)
         flow = self.flow
         progress = BulkProgress(
             done=done,
@@ -539,7 +401,8 @@ def _check_positive(field: str, value: object, *, integer: bool = False) -> None
 
 
 def create_many(
-    api: AsyncSessionsAPI,
+    requester: Requester,
+    make_create: Callable[[Requester], SendCreate],
     items: Iterable[Any] | AsyncIterable[Any],
     *,
     concurrency: int = 16,
@@ -566,7 +429,8 @@ def create_many(
         if function is not None and not callable(function):
             raise ParameterTypeError(field, "expected a callable or None")
     engine_args: dict[str, Any] = {
-        "api": api,
+        "requester": requester,
+        "make_create": make_create,
         "items": items,
         "concurrency": concurrency,
         "rate_limit": None if rate_limit is None else float(rate_limit),
@@ -578,6 +442,4 @@ def create_many(
     return _results(engine_args, ordered)
 
 
-for _cls in (SessionCreateParams, BulkResult, BulkProgress, _Failure):
-    attrs.resolve_types(_cls)
-del _cls
+attrs.resolve_types(_Failure)

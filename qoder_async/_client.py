@@ -17,10 +17,11 @@ import attrs
 from ._errors import InvalidParameterError, ParameterTypeError
 from ._hooks import Hooks
 from ._options import check_timeout, checked_extra_headers
-from ._pipeline import Pipeline, PipelineConfig, request_headers
-from ._pool import HttpPool
 from ._retry import RetryPolicy
+from ._send import ClientConfig, Requester
+from ._transport import AiohttpTransport, AsyncTransport
 from ._types import NOT_GIVEN, NotGiven, Secret, TokenProvider
+from ._validation import check_int_range
 from ._version import __version__
 from .resources.sessions import AsyncSessionsAPI
 
@@ -45,8 +46,13 @@ class AsyncQoder:
         base_url: API root; defaults to ``$QODER_BASE_URL``, then ``https://openapi.qoder.sh/api/v1/cloud``.
         timeout: seconds per attempt (connect is capped at 10 s); ``None`` for no limit.
         retry: a :class:`RetryPolicy`; default 2 retries with backoff.
+        max_retries: shorthand for ``retry=RetryPolicy(max_retries=...)`` (both may be given:
+            this one wins).
         max_connections: size of the connection pool.
         http_session: an ``aiohttp.ClientSession`` you own; used as is, never closed by us.
+        transport: an :class:`AsyncTransport` to send through instead of the default
+            :class:`AiohttpTransport` (then ``max_connections``, ``http_session``,
+            ``trace_configs`` and ``verify_ssl`` are the transport's business).
         default_headers: extra headers for every request (``Authorization`` is refused here).
         workspace_id: sent as ``qoder-workspace-id``.
         betas: beta feature ids, sent as a comma list in ``x-qoder-beta``.
@@ -72,6 +78,7 @@ class AsyncQoder:
         base_url: str | None = None,
         timeout: float | None = 60.0,
         retry: RetryPolicy | None = None,
+        max_retries: int | None = None,
         max_connections: int = 100,
         http_session: aiohttp.ClientSession | None = None,
         default_headers: Mapping[str, str] | None = None,
@@ -82,6 +89,7 @@ class AsyncQoder:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         verify_ssl: bool | ssl.SSLContext = True,
         allow_insecure_http: bool = False,
+        transport: AsyncTransport | None = None,
     ) -> None:
         token, provider = _resolve_api_key(api_key)
         if not isinstance(allow_insecure_http, bool):
@@ -110,29 +118,30 @@ class AsyncQoder:
             _log.warning("TLS certificate verification is disabled for %s", _origin(url))
         elif not isinstance(verify_ssl, (bool, ssl.SSLContext)):
             raise ParameterTypeError("verify_ssl", "expected a bool or an ssl.SSLContext")
-        headers = _build_headers(default_headers, workspace_id, betas)
-        config = PipelineConfig(
+        if transport is None:
+            transport = AiohttpTransport(
+                max_connections=max_connections,
+                http_session=http_session,
+                verify_ssl=verify_ssl,
+                trace_configs=trace_configs,
+            )
+        elif not isinstance(transport, AsyncTransport):
+            raise ParameterTypeError("transport", "expected an AsyncTransport (send and aclose)")
+        config = ClientConfig(
             base_url=url,
             token=token,
             token_provider=provider,
-            timeout=_check_timeout(timeout),
-            retry=_check_retry(retry),
-            headers=headers,
+            timeout=check_timeout(timeout),
+            retry=_check_retry(retry, max_retries),
+            headers=_build_headers(default_headers, workspace_id, betas),
             max_response_bytes=max_response_bytes,
             hooks=hooks,
         )
-        pool = HttpPool(
-            max_connections=max_connections,
-            http_session=http_session,
-            ssl_option=verify_ssl,
-            trace_configs=trace_configs,
-            default_headers=request_headers(config),
-        )
-        self._init_view(Pipeline(pool, config))
+        self._init_view(Requester(transport, config))
 
-    def _init_view(self, pipeline: Pipeline) -> None:
-        self._pipeline = pipeline
-        self.sessions = AsyncSessionsAPI(pipeline)
+    def _init_view(self, requester: Requester) -> None:
+        self._requester = requester
+        self.sessions = AsyncSessionsAPI(requester)
 
     # -- derived views ------------------------------------------------------------------
 
@@ -141,28 +150,29 @@ class AsyncQoder:
         *,
         timeout: float | NotGiven | None = NOT_GIVEN,
         retry: RetryPolicy | None = None,
+        max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
         workspace_id: str | None = None,
         betas: Sequence[str] | None = None,
         api_key: str | TokenProvider | None = None,
         hooks: Hooks | None = None,
     ) -> AsyncQoder:
-        """A view of this client with other defaults, sharing its connection pool and lifetime.
+        """A view of this client with other defaults, sharing its transport and lifetime.
 
         No new ``ClientSession`` or connection is made; closing the parent closes the pool
-        for every view (closing a view closes it too).
+        for every view (closing a view closes it too). The arguments are the constructor's.
 
         Example::
 
             patient = client.with_options(timeout=300, retry=RetryPolicy(max_retries=5))
             await patient.sessions.create(agent="agent_01", environment_id="env_01")
         """
-        config = self._pipeline.config
+        config = self._requester.config
         changes: dict[str, Any] = {}
         if not isinstance(timeout, NotGiven):
-            changes["timeout"] = _check_timeout(timeout)
-        if retry is not None:
-            changes["retry"] = _check_retry(retry)
+            changes["timeout"] = check_timeout(timeout)
+        if retry is not None or max_retries is not None:
+            changes["retry"] = _check_retry(retry or config.retry, max_retries)
         if default_headers is not None or workspace_id is not None or betas is not None:
             merged = dict(config.headers)
             merged.update(_build_headers(default_headers, workspace_id, betas, base=False))
@@ -174,22 +184,39 @@ class AsyncQoder:
                 raise ParameterTypeError("hooks", "expected a qoder_async.Hooks")
             changes["hooks"] = hooks
         view = object.__new__(AsyncQoder)
-        view._init_view(Pipeline(self._pipeline.pool, attrs.evolve(config, **changes)))
+        view._init_view(Requester(self._requester.transport, attrs.evolve(config, **changes)))
         return view
+
+    # -- what it is -----------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """The API root every path is appended to."""
+        return self._requester.config.base_url
+
+    @property
+    def transport(self) -> AsyncTransport:
+        """The transport this client (and every view of it) sends through.
+
+        Example::
+
+            print(client.transport.in_flight())  # the default AiohttpTransport
+        """
+        return self._requester.transport
 
     # -- lifetime -----------------------------------------------------------------------
 
     @property
     def is_closed(self) -> bool:
-        """Whether :meth:`aclose` was called (on this client or a view of its pool)."""
-        return self._pipeline.pool.closed
+        """Whether :meth:`aclose` was called (on this client or a view of its transport)."""
+        return bool(getattr(self._requester.transport, "closed", False))
 
     async def aclose(self) -> None:
-        """Close the connection pool if this client created it. Safe to call twice.
+        """Close the transport (and the connection pool, if it created it). Safe to call twice.
 
         An ``http_session`` you passed in is left open: it is yours.
         """
-        await self._pipeline.pool.aclose()
+        await self._requester.transport.aclose()
 
     async def __aenter__(self) -> AsyncQoder:
         return self
@@ -203,7 +230,7 @@ class AsyncQoder:
         await self.aclose()
 
     def __repr__(self) -> str:
-        config = self._pipeline.config
+        config = self._requester.config
         auth = "provider" if config.token_provider is not None else "token"
         state = "closed" if self.is_closed else "open"
         return f"<AsyncQoder base_url={config.base_url!r} auth={auth} {state}>"
@@ -265,15 +292,13 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _check_timeout(timeout: object) -> float | None:
-    return check_timeout(timeout)
-
-
-def _check_retry(retry: object) -> RetryPolicy:
+def _check_retry(retry: object, max_retries: object) -> RetryPolicy:
     if retry is None:
-        return RetryPolicy()
-    if not isinstance(retry, RetryPolicy):
+        retry = RetryPolicy()
+    elif not isinstance(retry, RetryPolicy):
         raise ParameterTypeError("retry", "expected a qoder_async.RetryPolicy")
+    if max_retries is not None:
+        retry = attrs.evolve(retry, max_retries=check_int_range("max_retries", max_retries, 0, 100))
     return retry
 
 
@@ -290,10 +315,7 @@ def _build_headers(
     if default_headers is not None:
         if not isinstance(default_headers, Mapping):
             raise ParameterTypeError("default_headers", "expected a mapping of str to str")
-        try:
-            headers.update(checked_extra_headers(default_headers))
-        except InvalidParameterError as exc:
-            raise type(exc)("default_headers", str(exc).split(": ", 1)[1]) from None
+        headers.update(checked_extra_headers(default_headers, "default_headers"))
     if workspace_id is not None:
         if not isinstance(workspace_id, str) or not workspace_id.isprintable() or not workspace_id:
             raise InvalidParameterError("workspace_id", "expected a non-empty printable str")

@@ -4,15 +4,15 @@ Every failure the client can produce is one of these::
 
     QoderError                      anything raised by qoder_async
     ├── ClientClosedError           the client was used after aclose()
-    ├── InvalidParameterError       (also ValueError) bad argument, nothing was sent
+    ├── InvalidParameterError       (also ValueError) WE refused an argument: nothing was sent
     │   └── ParameterTypeError      (also TypeError) argument of the wrong type
     └── APIError                    a request was attempted
         ├── APIConnectionError      no usable HTTP response (refused, reset, truncated)
         │   └── APITimeoutError     connect or read timed out
-        ├── APIResponseValidationError   2xx, but the body is not what the API documents
+        ├── APIResponseValidationError   the SERVER's 2xx body is not what the API documents
         ├── TokenProviderError      the api_key callable failed
         └── APIStatusError          non-2xx answer
-            ├── InvalidRequestError     400
+            ├── BadRequestError     400: the SERVER refused the request
             ├── AuthenticationError     401
             ├── PermissionDeniedError   403
             ├── NotFoundError           404
@@ -39,8 +39,8 @@ __all__ = [
     "ClientClosedError",
     "ConflictError",
     "InternalServerError",
+    "BadRequestError",
     "InvalidParameterError",
-    "InvalidRequestError",
     "NotFoundError",
     "ParameterTypeError",
     "PermissionDeniedError",
@@ -84,6 +84,9 @@ class ClientClosedError(QoderError):
 
 class InvalidParameterError(QoderError, ValueError):
     """An argument failed client-side validation; no request was sent.
+
+    Not to be confused with :class:`BadRequestError` (the server refused a request) or
+    :class:`APIResponseValidationError` (the server's answer was malformed).
 
     ``field`` names the offending argument (``"metadata"``, ``"events[0].content"``, ...).
 
@@ -163,6 +166,9 @@ class TokenProviderError(APIError):
 
 class APIResponseValidationError(APIError):
     """A 2xx response whose body is not JSON or lacks what the API documents.
+
+    The request went through; it is the server's answer that could not be read (or was
+    larger than ``max_response_bytes``).
 
     ``status_code`` and a truncated ``body`` excerpt are kept for diagnosis.
 
@@ -246,12 +252,16 @@ def _rebuild_status_error(
     return cls(message, status_code=status_code, type=type_, request_id=request_id)
 
 
-class InvalidRequestError(APIStatusError):
+class BadRequestError(APIStatusError):
     """HTTP 400: the server rejected the request body or parameters.
+
+    Arguments the client can check itself fail earlier, with :class:`InvalidParameterError`
+    and nothing sent; this one means the server saw the request and refused it.
+    (Formerly ``InvalidRequestError``; that name still works for one release, with a warning.)
 
     Example::
 
-        except qoder_async.InvalidRequestError as exc: print(exc.param, exc.message)
+        except qoder_async.BadRequestError as exc: print(exc.param, exc.message)
     """
 
 
@@ -319,7 +329,7 @@ class InternalServerError(APIStatusError):
 
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
-    400: InvalidRequestError,
+    400: BadRequestError,
     401: AuthenticationError,
     403: PermissionDeniedError,
     404: NotFoundError,

@@ -1,4 +1,4 @@
-"""Callbacks for metrics and tracing, fired by the request pipeline once per attempt."""
+"""Callbacks for metrics and tracing, fired by the send path once per attempt."""
 
 from __future__ import annotations
 
@@ -60,7 +60,10 @@ class RetryInfo:
 
 @attrs.frozen
 class ErrorInfo:
-    """A call failed for good with ``error`` after ``attempt`` retries.
+    """Hook payload: a call failed for good with ``error`` after ``attempt`` retries.
+
+    About the client's own calls; the error a *session* reports in a ``session.error`` event
+    is a :class:`SessionErrorInfo`, which has nothing to do with this.
 
     Example::
 

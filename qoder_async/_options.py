@@ -1,41 +1,70 @@
-"""Per-call options: timeouts as aiohttp wants them, and checks of caller headers and query."""
+"""Per-call options: one typed bag every endpoint accepts, checked in one place."""
 
 from __future__ import annotations
 
 import math
 import re
 from collections.abc import Mapping
-from typing import Any
-
-import aiohttp
+from typing import Any, TypedDict
 
 from ._errors import InvalidParameterError, ParameterTypeError
+from ._types import NotGiven
 
 __all__ = [
-    "CONNECT_TIMEOUT",
+    "RequestOptions",
+    "check_extra_body",
+    "check_option_names",
     "check_timeout",
     "checked_extra_headers",
     "checked_extra_query",
-    "make_timeout",
 ]
 
-#: Longest wait to open a TCP (and TLS) connection, whatever the total timeout.
-CONNECT_TIMEOUT = 10.0
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
-def make_timeout(seconds: float | None, *, watched: bool) -> aiohttp.ClientTimeout:
-    """aiohttp's part of a per-attempt limit of ``seconds``: at most 10 s to open a socket.
+class RequestOptions(TypedDict, total=False):
+    """Options every endpoint method takes as keyword arguments, for that one call.
 
-    ``watched``: a :class:`~qoder_async._deadlines.DeadlineWatch` enforces the total, so
-    aiohttp gets none (its total arms a timer per request). ``sock_connect`` rather than
-    ``connect``: the latter arms a timer on every request, even when a pooled connection
-    is reused; the total bounds waiting for the pool anyway.
+    Keys:
+        timeout: seconds per attempt, ``None`` for no limit (default: the client's).
+        max_retries: retries for this call (default: the client's ``RetryPolicy``).
+        idempotency_key: the ``Idempotency-Key`` of a write (default: a fresh UUID4,
+            repeated by every retry).
+        extra_headers: headers added to the request (``Authorization`` is refused).
+        extra_query: query parameters added to the URL.
+        extra_body: JSON fields merged into the body of a write.
+
+    Example::
+
+        session = await client.sessions.retrieve(
+            "sess_01", timeout=5, extra_headers={"X-Trace": "abc"}
+        )
     """
-    if seconds is None:
-        return aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT)
-    total = None if watched else seconds
-    return aiohttp.ClientTimeout(total=total, sock_connect=min(seconds, CONNECT_TIMEOUT))
+
+    timeout: float | NotGiven | None
+    max_retries: int
+    idempotency_key: str
+    extra_headers: Mapping[str, str]
+    extra_query: Mapping[str, Any]
+    extra_body: Mapping[str, Any]
+
+
+_KNOWN = frozenset(RequestOptions.__annotations__)
+
+
+def check_option_names(options: Mapping[str, Any]) -> None:
+    """A misspelt per-call option fails loudly instead of being ignored."""
+    unknown = set(options) - _KNOWN
+    if unknown:
+        name = sorted(unknown)[0]
+        raise ParameterTypeError(name, "unexpected keyword argument for this method")
+
+
+def check_extra_body(body: object) -> dict[str, Any]:
+    """JSON fields merged into a write's body: a mapping with str keys."""
+    if not isinstance(body, Mapping) or not all(isinstance(k, str) for k in body):
+        raise ParameterTypeError("extra_body", "expected a mapping with str keys")
+    return dict(body)
 
 
 def check_timeout(value: object, field: str = "timeout") -> float | None:
@@ -49,25 +78,23 @@ def check_timeout(value: object, field: str = "timeout") -> float | None:
     return float(value)
 
 
-def checked_extra_headers(headers: Mapping[str, str]) -> dict[str, str]:
+def checked_extra_headers(
+    headers: Mapping[str, str], field: str = "extra_headers"
+) -> dict[str, str]:
     """Caller headers: str names and values, no line breaks, and no silent ``Authorization``."""
     if not isinstance(headers, Mapping):
-        raise ParameterTypeError(
-            "extra_headers", f"expected a mapping, got {type(headers).__name__}"
-        )
+        raise ParameterTypeError(field, f"expected a mapping, got {type(headers).__name__}")
     out: dict[str, str] = {}
     for name, value in headers.items():
         if not isinstance(name, str) or not isinstance(value, str):
-            raise ParameterTypeError("extra_headers", "header names and values must be str")
+            raise ParameterTypeError(field, "header names and values must be str")
         if any(c in value for c in "\r\n\x00"):
-            raise InvalidParameterError(
-                "extra_headers", f"header {name!r:.60} contains a line break"
-            )
+            raise InvalidParameterError(field, f"header {name!r:.60} contains a line break")
         if _HEADER_NAME.fullmatch(name) is None:
-            raise InvalidParameterError("extra_headers", f"{name!r:.60} is not a valid header name")
+            raise InvalidParameterError(field, f"{name!r:.60} is not a valid header name")
         if name.lower() == "authorization":
             raise InvalidParameterError(
-                "extra_headers",
+                field,
                 "Authorization is set from api_key; pass api_key= (a str or a callable) instead",
             )
         out[name] = value

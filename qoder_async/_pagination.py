@@ -10,13 +10,16 @@ A cursor that comes back a second time would loop forever, so it is an error ins
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import attrs
 
 from ._errors import APIResponseValidationError
-from ._models._base import extra_field, request_id_field
 from ._raw import RawResponse
+from ._responses import Parser
+
+if TYPE_CHECKING:
+    from ._send import Requester
 
 __all__ = ["CURSOR_PARAMS", "AsyncPaginator", "Page", "PageCursor", "page_parser"]
 
@@ -45,8 +48,8 @@ class Page(Generic[T]):
     has_more: bool = False
     next_page: str | None = None
     total: int | None = None
-    extra: Mapping[str, Any] = extra_field()
-    _request_id: str | None = request_id_field()
+    extra: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False, kw_only=True)
+    request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
 _ENVELOPE_KEYS = frozenset({"data", "first_id", "last_id", "has_more", "next_page", "total"})
@@ -59,10 +62,10 @@ def _optional_str(data: Mapping[str, Any], key: str) -> str | None:
     raise TypeError(f"{key} must be a string or null, got {type(value).__name__}")
 
 
-def page_parser(item: Callable[[Any], T]) -> Callable[[Any], Page[T]]:
+def page_parser(item: Callable[[Any], T]) -> Parser[Page[T]]:
     """A parse function for the list envelope whose ``data`` items ``item`` structures."""
 
-    def parse(data: Any) -> Page[T]:
+    def parse(data: Any, request_id: str | None) -> Page[T]:
         if type(data) is not dict:
             raise TypeError(
                 f"expected the list envelope (a JSON object), got {type(data).__name__}"
@@ -93,6 +96,7 @@ def page_parser(item: Callable[[Any], T]) -> Callable[[Any], Page[T]]:
             next_page=_optional_str(data, "next_page") or None,
             total=total,
             extra=extra,
+            request_id=request_id,
         )
 
     return parse
@@ -139,7 +143,7 @@ class PageCursor:
             "the list response says has_more but gives no cursor to continue from "
             "(no next_page, first_id or last_id)",
             status_code=200,
-            request_id=getattr(page, "_request_id", None),
+            request_id=page.request_id,
         )
 
     def advance(self, page: Page[Any]) -> dict[str, Any] | None:
@@ -152,7 +156,7 @@ class PageCursor:
                 f"the server returned the {cursor[0]} cursor {cursor[1][:80]!r} twice; "
                 "stopping instead of looping over the same pages",
                 status_code=200,
-                request_id=getattr(page, "_request_id", None),
+                request_id=page.request_id,
             )
         self._seen.add(cursor)
         return {**self._base, cursor[0]: cursor[1]}
@@ -173,27 +177,49 @@ class AsyncPaginator(Generic[T]):
             print(len(page.data), page.has_more)
     """
 
-    __slots__ = ("_fetch", "_query")
+    __slots__ = ("_options", "_parse", "_path", "_query", "_requester")
 
     def __init__(
-        self, fetch: Callable[[dict[str, Any]], Awaitable[Page[T]]], query: Mapping[str, Any]
+        self,
+        requester: Requester,
+        path: str,
+        parse: Parser[Page[T]],
+        query: Mapping[str, Any],
+        options: Mapping[str, Any] | None = None,
     ) -> None:
-        self._fetch = fetch
+        self._requester = requester
+        self._path = path
+        self._parse = parse
         self._query = dict(query)
+        self._options = options
+
+    async def _fetch(self, query: dict[str, Any]) -> Any:
+        return await self._requester.request(
+            "GET", self._path, self._parse, query=query, options=self._options
+        )
 
     def pages(self) -> AsyncIterator[Page[T]]:
         """Iterate over whole :class:`Page` objects instead of items."""
         return _PageIterator(self._fetch, PageCursor(self._query))
 
     def raw_pages(self) -> AsyncIterator[RawResponse[Page[T]]]:
-        """Iterate over the HTTP responses of the pages (for a raw-response pipeline)."""
-        return _RawPageIterator(self._fetch, PageCursor(self._query))
+        """Iterate over the HTTP responses of the pages (status, headers, request id)."""
+        requester = self._requester.with_raw_response()
+
+        async def fetch(query: dict[str, Any]) -> RawResponse[Page[T]]:
+            # A raw requester hands back the RawResponse in place of the parsed page.
+            raw = await requester.request(
+                "GET", self._path, self._parse, query=query, options=self._options
+            )
+            return cast("RawResponse[Page[T]]", raw)
+
+        return _RawPageIterator(fetch, PageCursor(self._query))
 
     def __aiter__(self) -> AsyncIterator[T]:
         return _ItemIterator(_PageIterator(self._fetch, PageCursor(self._query)))
 
     def __repr__(self) -> str:
-        return f"<AsyncPaginator query={self._query!r}>"
+        return f"<AsyncPaginator {self._path} query={self._query!r}>"
 
 
 class _PageIterator(Generic[T]):

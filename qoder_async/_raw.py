@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
 
-from ._responses import parse_success
+from ._responses import Parser, parse_success
 
 __all__ = ["RawResponse"]
 
@@ -39,7 +39,7 @@ class RawResponse(Generic[T]):
         request_id: str | None,
         elapsed: float,
         content: bytes,
-        parse: Callable[[Any], T],
+        parse: Parser[T],
     ) -> None:
         self.status = status
         self.headers = headers

@@ -1,28 +1,31 @@
-"""The retry policy, and the glue that lets tenacity carry it out.
+"""The retry policy, and the one loop that carries it out with tenacity.
 
-The success path never touches this module's tenacity parts: the pipeline makes the
-first attempt directly and only builds an ``AsyncRetrying`` once that attempt failed in a
-retryable way (tenacity keeps per-run state on the instance, so one cannot be shared
-between concurrent calls, and building one costs more than a whole request).
+Every second attempt of anything goes through :func:`retry_call`: a request after a
+transport failure or a 408/429/5xx, the attempt after a 401 that asks a token provider for
+a fresh token, and an event stream's reconnection after a drop. The success path never
+builds it: the send path makes the first attempt directly, and only a failure hands over
+to tenacity (tenacity keeps per-run state on its ``AsyncRetrying``, so one cannot be
+shared between concurrent calls, and building one costs about as much as a request).
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import attrs
 import tenacity
 from attrs import validators as v
 
-from ._errors import APIConnectionError, APIError, APIStatusError
+from ._errors import APIConnectionError, APIError, APIStatusError, AuthenticationError
 
-__all__ = ["RETRYABLE_STATUSES", "RetryPolicy"]
+__all__ = ["RETRYABLE_STATUSES", "RetryPolicy", "retry_after_seconds", "retry_call"]
 
 T = TypeVar("T")
 
@@ -64,6 +67,8 @@ class RetryPolicy:
         max_retry_after: longest server-requested delay honoured, in seconds.
         deadline: total time budget of one call, or ``None``.
         jitter: fraction (0..1) of each backoff delay that is randomised away.
+        sleep: the coroutine function that waits between attempts (default
+            ``asyncio.sleep``); batch runners and tests put their own pacing here.
 
     Example::
 
@@ -77,6 +82,9 @@ class RetryPolicy:
     max_retry_after: float = attrs.field(default=60.0, validator=_non_negative)
     deadline: float | None = attrs.field(default=None, validator=_optional_positive)
     jitter: float = attrs.field(default=0.25, validator=[_non_negative, v.le(1.0)])
+    sleep: Callable[[float], Awaitable[None]] = attrs.field(
+        default=asyncio.sleep, eq=False, repr=False, validator=v.is_callable()
+    )
 
     @classmethod
     def disabled(cls) -> RetryPolicy:
@@ -130,68 +138,90 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
 
 
 def describe(error: BaseException) -> str:
-    """A short reason for a retry, for the WARNING log line."""
+    """A short reason for a retry, for the log line."""
     if isinstance(error, APIStatusError):
         return f"HTTP {error.status_code}"
     return type(error).__name__
 
 
-class _Stop(tenacity.stop.stop_base):
-    """Stop after ``max_retries`` retries, or when the next sleep would cross the deadline."""
+class Attempts(Protocol):
+    """What the loop reads and updates of one logical call (the send path's ``Call``)."""
 
-    def __init__(self, policy: RetryPolicy, started: float) -> None:
-        self._attempts = policy.max_retries + 1
-        self._deadline = None if policy.deadline is None else started + policy.deadline
+    #: Number of the attempt that ran last (0 for the first).
+    attempt: int
+    #: Retries allowed since ``backoff_base``.
+    max_retries: int
+    #: The attempt the backoff counts from (a stream moves it up after each delivery).
+    backoff_base: int
+    #: A floor under every delay (a stream's SSE ``retry:``), in seconds.
+    min_delay: float
+    #: When the call must be over (``time.monotonic()``), or ``None``.
+    deadline: float | None
+    #: Whether a 401 may still be answered by asking the token provider again.
+    refreshable: bool
 
-    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
-        if retry_state.attempt_number >= self._attempts:
-            return True
-        if self._deadline is None:
-            return False
-        sleep = retry_state.upcoming_sleep or 0.0
-        return time.monotonic() + sleep >= self._deadline
 
-
-async def run_retries(
+async def retry_call(
     policy: RetryPolicy,
+    call: Attempts,
     first_error: APIError,
-    started: float,
-    attempt: Callable[[int], Awaitable[T]],
-    before_sleep: Callable[[int, float, BaseException], None],
-    sleep: Callable[[float], Awaitable[None]],
+    attempt: Callable[[], Awaitable[T]],
+    announce: Callable[[float, BaseException], None],
 ) -> T:
-    """Retry ``attempt(n)`` (n = 1, 2, ...) under ``policy`` after attempt 0 raised ``first_error``.
+    """Run ``attempt()`` again under ``policy`` after the call's last attempt raised
+    ``first_error``; the last typed error surfaces, never ``tenacity.RetryError``.
 
-    Tenacity sees ``first_error`` as the outcome of its own first try, so it computes the first
-    delay from it (``Retry-After`` included) exactly as for the later ones. With
-    ``reraise=True`` the last typed error surfaces, never ``tenacity.RetryError``.
+    Tenacity sees ``first_error`` as the outcome of its own first try, so the first delay
+    (``Retry-After`` included) is computed from it exactly as the later ones.
     """
-    pending: list[APIError] = [first_error]
-    counter = [0]
+    pending = [first_error]
 
     async def one_try() -> T:
         if pending:
             raise pending.pop()
-        counter[0] += 1
-        return await attempt(counter[0])
+        return await attempt()
 
-    def wait(retry_state: tenacity.RetryCallState) -> float:
-        outcome = retry_state.outcome
-        error = outcome.exception() if outcome is not None else None
-        return policy.delay_for(retry_state.attempt_number, error)
+    def refresh(error: BaseException | None) -> bool:
+        return call.refreshable and isinstance(error, AuthenticationError)
 
-    def announce(retry_state: tenacity.RetryCallState) -> None:
-        outcome = retry_state.outcome
-        error = outcome.exception() if outcome is not None else None
+    def should_retry(error: BaseException) -> bool:
+        return refresh(error) or policy.is_retryable(error)
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        error = _error_of(state)
+        if refresh(error):
+            return 0.0
+        delay = policy.delay_for(call.attempt + 1 - call.backoff_base, error)
+        return max(delay, call.min_delay)
+
+    def stop(state: tenacity.RetryCallState) -> bool:
+        if refresh(_error_of(state)):
+            return False
+        if call.attempt + 1 - call.backoff_base > call.max_retries:
+            return True
+        deadline = call.deadline
+        return deadline is not None and time.monotonic() + (state.upcoming_sleep or 0) >= deadline
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        error = _error_of(state)
+        if refresh(error):
+            # One fresh token per call, and not charged to the retry budget.
+            call.refreshable = False
+            call.max_retries += 1
         if error is not None:
-            before_sleep(retry_state.attempt_number, retry_state.upcoming_sleep, error)
+            announce(state.upcoming_sleep or 0.0, error)
 
     retrying = tenacity.AsyncRetrying(
-        stop=_Stop(policy, started),
+        stop=stop,
         wait=wait,
-        retry=tenacity.retry_if_exception(policy.is_retryable),
-        before_sleep=announce,
-        sleep=sleep,
+        retry=tenacity.retry_if_exception(should_retry),
+        before_sleep=before_sleep,
+        sleep=policy.sleep,
         reraise=True,
     )
     return await retrying(one_try)
+
+
+def _error_of(state: tenacity.RetryCallState) -> BaseException | None:
+    outcome = state.outcome
+    return None if outcome is None else outcome.exception()

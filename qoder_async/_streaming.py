@@ -3,8 +3,9 @@
 :class:`EventStream` reads SSE frames (:mod:`qoder_async._sse`) off one pooled aiohttp
 connection and turns them into typed events. When the connection drops, stalls (no byte,
 not even a heartbeat, for ``idle_timeout`` seconds) or ends before the session is
-terminated, it reconnects with ``Last-Event-ID`` after a backoff from the client's
-:class:`RetryPolicy`, and drops the events the server replays a second time.
+terminated, it reconnects with ``Last-Event-ID`` through the send path's one retry loop
+(:meth:`Requester.resend`, the client's :class:`RetryPolicy`), and drops the events the
+server replays a second time.
 
 The resume cursor is the id of the last *complete* event yielded. Previews
 (``event_start``/``event_delta``) carry the id of the event they preview; resuming from one
@@ -13,30 +14,21 @@ could make a server skip that event once it is stored, so they never move the cu
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import logging
 from collections import deque
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
-
-import aiohttp
+from typing import Any
 
 from ._errors import APIConnectionError, APIError, APIResponseValidationError, truncate
 from ._models._event_hooks import unknown_event
 from ._models.events import Event
 from ._models.previews import EventDeltaEvent, EventStartEvent
-from ._responses import transport_error
+from ._send import Requester
 from ._sse import DEFAULT_MAX_FRAME_CHARS, FrameTooLargeError, ServerSentEvent, SSEDecoder
-
-if TYPE_CHECKING:
-    from ._pipeline import Pipeline
+from ._transport import Response
 
 __all__ = ["EventStream", "frame_event"]
-
-_log = logging.getLogger("qoder_async")
 
 #: Frames that only keep the connection alive; never yielded.
 KEEPALIVE = frozenset({"heartbeat", "ping"})
@@ -118,27 +110,24 @@ class EventStream:
     """
 
     __slots__ = (
+        "_call",
         "_closed",
         "_connections",
         "_cursor",
         "_decoder",
-        "_failures",
         "_frames",
-        "_idle_timeout",
         "_max_frame",
-        "_max_reconnects",
         "_parse",
         "_path",
-        "_pipeline",
         "_progress",
-        "_query",
+        "_requester",
         "_response",
         "_seen",
     )
 
     def __init__(
         self,
-        pipeline: Pipeline,
+        requester: Requester,
         path: str,
         parse: Callable[[Any], Event],
         *,
@@ -147,19 +136,22 @@ class EventStream:
         idle_timeout: float | None = 45.0,
         max_reconnects: int = 10,
     ) -> None:
-        self._pipeline = pipeline
+        self._requester = requester
         self._path = path
         self._parse = parse
-        self._query = dict(query) if query else None
+        # One logical call for the stream's whole life: every reconnection is a retry of it.
+        self._call = requester.prepare_stream(
+            path,
+            query=dict(query) if query else None,
+            idle_timeout=idle_timeout,
+            max_reconnects=max_reconnects,
+        )
         self._cursor = last_event_id or None
-        self._idle_timeout = idle_timeout
-        self._max_reconnects = max_reconnects
-        self._max_frame = min(pipeline.config.max_response_bytes, DEFAULT_MAX_FRAME_CHARS)
-        self._response: aiohttp.ClientResponse | None = None
+        self._max_frame = min(requester.config.max_response_bytes, DEFAULT_MAX_FRAME_CHARS)
+        self._response: Response | None = None
         self._decoder: SSEDecoder | None = None
         self._frames: deque[ServerSentEvent] = deque()
         self._closed = False
-        self._failures = 0
         self._connections = 0
         self._progress = False
         # id -> number of the connection that yielded it; replays on a later one are dropped.
@@ -185,14 +177,14 @@ class EventStream:
     async def aclose(self) -> None:
         """End the stream and release its connection. Safe to call twice."""
         self._closed = True
-        self._release(reuse=False)
+        self._release()
 
     async def __aenter__(self) -> EventStream:
         if not self._closed and self._response is None:
             try:
-                await self._connect()
+                await self._connect(None)
             except BaseException:
-                self._release(reuse=False)
+                self._release()
                 raise
         return self
 
@@ -218,22 +210,23 @@ class EventStream:
                         return event
                     continue
                 if self._response is None:
-                    await self._connect()
+                    await self._connect(None)
                 else:
                     await self._read()
         except BaseException:
             # Finished, failed, or cancelled: never keep a connection checked out of the pool.
             # A cancelled stream may be iterated again; it then resumes on a new connection.
-            self._release(reuse=False)
+            self._release()
             raise
 
     def __del__(self) -> None:
         # ``async for ... break`` without ``async with``: nothing else would close it.
         response = getattr(self, "_response", None)
-        if response is not None and not response.closed:
-            # Nothing may escape __del__; a response that cannot close is left to the pool.
-            with contextlib.suppress(Exception):
+        if response is not None:
+            try:
                 response.close()
+            except Exception:
+                pass  # nothing may escape __del__; the pool reclaims what cannot close
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
@@ -269,7 +262,7 @@ class EventStream:
         # Nothing follows: free the connection now, not at the next __anext__ (if any).
         self._closed = True
         self._frames.clear()
-        self._release(reuse=False)
+        self._release()
 
     def _remember(self, event_id: str) -> None:
         seen = self._seen
@@ -279,52 +272,47 @@ class EventStream:
 
     # -- the connection -----------------------------------------------------------------
 
-    async def _connect(self) -> None:
-        while not self._closed:
-            headers = {"Last-Event-ID": self._cursor} if self._cursor else None
-            try:
-                response = await self._pipeline.open_stream(
-                    self._path,
-                    query=self._query,
-                    headers=headers,
-                    read_timeout=self._idle_timeout,
-                    attempt=self._failures,
-                )
-            except APIError as exc:
-                await self._recover(exc)
-                continue
-            self._response = response
-            previous = self._decoder
-            self._decoder = SSEDecoder(
-                last_event_id=self._cursor or "", max_frame_chars=self._max_frame
-            )
-            if previous is not None:
-                # The reconnection delay a server asked for holds until it asks for another.
-                self._decoder.retry = previous.retry
-            self._connections += 1
-            return
+    async def _connect(self, drop: APIError | None) -> None:
+        """Open the stream, or open it again after ``drop`` ended the previous connection."""
+        call = self._call
+        if self._cursor:
+            call.headers["Last-Event-ID"] = self._cursor
+        decoder = self._decoder
+        if decoder is not None and decoder.retry is not None:
+            # The reconnection delay a server asked for holds until it asks for another.
+            call.min_delay = min(decoder.retry / 1000.0, self._requester.config.retry.max_delay)
+        if drop is None:
+            response = await self._requester.open_stream(call)
+        else:
+            if self._progress:
+                # Events arrived since the last drop: the retry budget and backoff start over.
+                call.backoff_base = call.attempt
+                self._progress = False
+            response = await self._requester.resend(call, None, drop)
+        self._response = response
+        self._decoder = SSEDecoder(
+            last_event_id=self._cursor or "", max_frame_chars=self._max_frame
+        )
+        if decoder is not None:
+            self._decoder.retry = decoder.retry
+        self._connections += 1
 
     async def _read(self) -> None:
         response = self._response
         decoder = self._decoder
         assert response is not None and decoder is not None
         try:
-            chunk = await response.content.readany()
-        except (TimeoutError, asyncio.TimeoutError, aiohttp.ClientError, OSError) as exc:
-            error = transport_error(
-                exc, "GET", self._path, self._failures, closed=self._pipeline.pool.closed
-            )
-            if error is None:
-                raise
-            if not isinstance(error, APIError):
-                raise error from exc
-            await self._recover(error)
+            chunk = await response.read_chunk()
+        except APIError as error:
+            await self._reconnect(error)
             return
         if not chunk:
-            # The body ended cleanly before a terminal event: the connection can be reused.
             decoder.end()
-            self._release(reuse=True)
-            await self._recover(None)
+            await self._reconnect(
+                APIConnectionError(
+                    f"GET {self._path}: the event stream ended before the session terminated"
+                )
+            )
             return
         self._progress = True
         try:
@@ -334,42 +322,13 @@ class EventStream:
                 f"GET {self._path}: {exc}", status_code=response.status
             ) from None
 
-    async def _recover(self, error: APIError | None) -> None:
-        """Wait before connecting again after ``error`` (``None``: the body just ended)."""
-        self._release(reuse=False)
+    async def _reconnect(self, drop: APIError) -> None:
+        self._release()
         if self._closed:
             return  # aclose() from another task: not a drop
-        policy = self._pipeline.config.retry
-        if error is not None and not policy.is_retryable(error):
-            raise error
-        if self._progress:
-            self._failures = 0
-            self._progress = False
-        self._failures += 1
-        if self._failures > self._max_reconnects:
-            if error is not None:
-                raise error
-            raise APIConnectionError(
-                f"GET {self._path}: the stream ended {self._failures} times in a row "
-                "without delivering anything"
-            )
-        delay = policy.delay_for(self._failures, error)
-        decoder_retry = self._decoder.retry if self._decoder is not None else None
-        if decoder_retry is not None:
-            delay = max(delay, min(decoder_retry / 1000.0, policy.max_delay))
-        _log.warning(
-            "event stream %s %s; reconnecting in %.2f s after %s",
-            self._path,
-            "ended" if error is None else f"dropped ({type(error).__name__})",
-            delay,
-            self._cursor or "the start",
-        )
-        await asyncio.sleep(delay)
+        await self._connect(drop)
 
-    def _release(self, *, reuse: bool) -> None:
+    def _release(self) -> None:
         response, self._response = self._response, None
         if response is not None:
-            if reuse:
-                response.release()
-            else:
-                response.close()
+            response.close()

@@ -1,4 +1,4 @@
-"""Shared test setup: sample payloads, and leaks fail the test that caused them.
+"""Shared test setup: ids, a fast retry policy, sample payloads, and leak checks.
 
 ``filterwarnings = error`` turns ``ResourceWarning`` into failures; but "Task was destroyed
 but it is pending!", the log half of "Unclosed client session" and "Event loop is closed"
@@ -15,6 +15,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from qoder_async import RetryPolicy
+
+#: The agent and environment every test creates its sessions with (the ids of the
+#: published samples). Test modules import them: ``from conftest import AGENT, ENV``.
+AGENT = "agent_019e390add9f7bac9b6cc806db46fcbd"
+ENV = "env_019e2590d33f711fabf42f2857cecd8a"
+
+#: Retries that do not slow the suite down: the default attempt count, millisecond delays.
+FAST_RETRY = RetryPolicy(initial_delay=0.001, max_delay=0.01)
 
 #: The published payloads, copied verbatim from shared/api/samples (test_samples checks
 #: that the copy still matches when shared/ sits beside the repository).

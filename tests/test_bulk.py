@@ -10,6 +10,7 @@ from contextlib import aclosing
 
 import anyio
 import pytest
+from conftest import AGENT, ENV
 
 from qoder_async import (
     AsyncQoder,
@@ -27,9 +28,6 @@ from qoder_async import (
 from qoder_async.testing import FakeQoderServer, Fault
 
 pytestmark = pytest.mark.anyio
-
-AGENT = "agent_019e390add9f7bac9b6cc806db46fcbd"
-ENV = "env_019e2590d33f711fabf42f2857cecd8a"
 
 
 def item(index: int) -> dict[str, object]:
@@ -105,7 +103,7 @@ async def test_requests_in_flight_never_exceed_concurrency(fake_qoder, qoder_cli
     results = await collect(qoder_client, (item(i) for i in range(120)), concurrency=8)
     assert all(r.ok for r in results)
     assert fake_qoder.max_in_flight == 8
-    assert qoder_client._pipeline.pool.in_flight() == 0
+    assert qoder_client.transport.in_flight() == 0
 
 
 async def test_rate_limit_paces_every_start(fake_qoder, qoder_client) -> None:
@@ -250,7 +248,7 @@ async def test_cancelling_the_consumer_cancels_every_request(fake_qoder, qoder_c
             got.append(r)
     assert scope.cancelled_caught and got == []
     assert our_tasks() == before
-    assert qoder_client._pipeline.pool.in_flight() == 0
+    assert qoder_client.transport.in_flight() == 0
     with anyio.fail_after(5):
         while fake_qoder.in_flight:
             await asyncio.sleep(0.01)
@@ -266,7 +264,7 @@ async def test_breaking_out_of_the_loop_cleans_up(fake_qoder, qoder_client) -> N
         break
     # Without aclosing() the generator is closed by the event loop's finalizer, soon after.
     with anyio.fail_after(5):
-        while our_tasks() != before or qoder_client._pipeline.pool.in_flight():
+        while our_tasks() != before or qoder_client.transport.in_flight():
             await asyncio.sleep(0.01)
 
 
@@ -401,7 +399,7 @@ async def test_the_extra_attempt_after_a_401_with_a_token_provider_is_counted(fa
     def provider() -> str:
         return next(tokens)
 
-    item = {"agent": "agent_019e390add9f7bac9b6cc806db46fcbd", "environment_id": "env_1"}
+    item = {"agent": AGENT, "environment_id": "env_1"}
     async with fake_qoder.client(api_key=provider) as client:
         [result] = [r async for r in client.sessions.create_many([item], concurrency=1)]
     assert result.ok

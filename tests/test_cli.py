@@ -19,13 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import AGENT, ENV
 
 from qoder_async.cli._journal import BatchKeys, Bitmap, InputLines, Journal, parse_line
 from qoder_async.testing import DEFAULT_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
-AGENT = "agent_019e390add9f7bac9b6cc806db46fcbd"
-ENV = "env_019e2590d33f711fabf42f2857cecd8a"
 
 
 def cli_command(*args: str) -> list[str]:

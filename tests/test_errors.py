@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from conftest import AGENT, ENV
 
 from qoder_async import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
     AuthenticationError,
+    BadRequestError,
     ConflictError,
     InternalServerError,
-    InvalidRequestError,
     NotFoundError,
     PermissionDeniedError,
     QoderError,
@@ -22,14 +23,11 @@ from qoder_async.testing import Fault
 
 pytestmark = pytest.mark.anyio
 
-AGENT = "agent_019e390add9f7bac9b6cc806db46fcbd"
-ENV = "env_019e2590d33f711fabf42f2857cecd8a"
-
 
 @pytest.mark.parametrize(
     ("status", "error_class"),
     [
-        (400, InvalidRequestError),
+        (400, BadRequestError),
         (401, AuthenticationError),
         (403, PermissionDeniedError),
         (404, NotFoundError),
@@ -101,7 +99,7 @@ async def test_empty_error_body(fake_qoder, qoder_client) -> None:
 
 async def test_huge_error_bodies_are_truncated_in_messages(fake_qoder, qoder_client) -> None:
     fake_qoder.inject(Fault.respond(400, {"error": {"message": "x" * 100_000}}))
-    with pytest.raises(InvalidRequestError) as caught:
+    with pytest.raises(BadRequestError) as caught:
         await qoder_client.sessions.create(agent=AGENT, environment_id=ENV)
     assert len(str(caught.value)) < 1_000
 

@@ -6,19 +6,19 @@ import asyncio
 import json
 
 import pytest
-from conftest import sample
+from conftest import AGENT, ENV, sample
 
 from qoder_async import (
     AgentMessageEvent,
     AgentToolUseEvent,
     APITimeoutError,
+    BadRequestError,
     ConflictError,
     ContentBlock,
     EventDeltaEvent,
     EventList,
     EventStartEvent,
     InvalidParameterError,
-    InvalidRequestError,
     NotFoundError,
     ParameterTypeError,
     SessionErrorEvent,
@@ -41,8 +41,6 @@ from qoder_async.testing import FakeQoderServer, Fault
 
 pytestmark = pytest.mark.anyio
 
-AGENT = "agent_019e390add9f7bac9b6cc806db46fcbd"
-ENV = "env_019e2590d33f711fabf42f2857cecd8a"
 parse_event = structurer(Event)
 
 
@@ -317,7 +315,7 @@ async def test_run_turn_returns_the_reply(fake_qoder, qoder_client) -> None:
     assert isinstance(result.events[0], UserMessageEvent)
     assert isinstance(result.events[-1], SessionStatusIdleEvent)
     assert len(result.messages) == 2 and result.error is None and not result.terminated
-    assert qoder_client._pipeline.pool.in_flight() == 0
+    assert qoder_client.transport.in_flight() == 0
 
 
 async def test_run_turn_skips_the_history_the_stream_replays(fake_qoder, qoder_client) -> None:
@@ -391,7 +389,7 @@ async def test_run_turn_while_a_turn_runs_is_409_and_releases(fake_qoder, qoder_
     await qoder_client.sessions.events.send(sid, [user_message("busy")])
     with pytest.raises(ConflictError):
         await qoder_client.sessions.events.run_turn(sid, "me too")
-    assert qoder_client._pipeline.pool.in_flight() == 0
+    assert qoder_client.transport.in_flight() == 0
     await fake_qoder.events.wait_idle(sid)
 
 
@@ -400,7 +398,7 @@ async def test_run_turn_timeout(fake_qoder, qoder_client) -> None:
     sid = await new_session(qoder_client)
     with pytest.raises(APITimeoutError):
         await qoder_client.sessions.events.run_turn(sid, "slow", timeout=0.1)
-    assert qoder_client._pipeline.pool.in_flight() == 0
+    assert qoder_client.transport.in_flight() == 0
 
 
 async def test_run_turn_validates_before_sending(fake_qoder, qoder_client) -> None:
@@ -416,5 +414,5 @@ async def test_run_turn_validates_before_sending(fake_qoder, qoder_client) -> No
 
 async def test_unknown_inbound_type_is_a_400_from_the_server(fake_qoder, qoder_client) -> None:
     sid = await new_session(qoder_client)
-    with pytest.raises(InvalidRequestError):
+    with pytest.raises(BadRequestError):
         await qoder_client.sessions.events.send(sid, [{"type": "user.shout"}])

@@ -7,6 +7,7 @@ import logging
 
 import aiohttp
 import pytest
+from conftest import AGENT, ENV, FAST_RETRY
 
 from qoder_async import (
     APITimeoutError,
@@ -31,10 +32,6 @@ from qoder_async.testing import FakeQoderServer, Fault
 
 pytestmark = pytest.mark.anyio
 
-AGENT = "agent_019e390add9f7bac9b6cc806db46fcbd"
-ENV = "env_019e2590d33f711fabf42f2857cecd8a"
-FAST = RetryPolicy(initial_delay=0.001, max_delay=0.01)
-
 
 async def create(client: AsyncQoder, **kw):
     return await client.sessions.create(agent=AGENT, environment_id=ENV, **kw)
@@ -48,7 +45,7 @@ async def test_views_share_one_pool_and_its_connections(fake_qoder) -> None:
         views = [client.with_options(timeout=30), client.with_options(workspace_id="ws_1")]
         for _ in range(3):
             await asyncio.gather(*(create(c) for c in [client, *views] * 2))
-        assert all(v._pipeline.pool is client._pipeline.pool for v in views)
+        assert all(v.transport is client.transport for v in views)
     # six concurrent calls over a pool of four: never more than four TCP connections
     assert fake_qoder.connection_count <= 4
     assert len(fake_qoder.requests) == 18
@@ -121,7 +118,7 @@ async def test_sync_provider_is_called_for_every_attempt(fake_qoder) -> None:
         return fake_qoder.token
 
     fake_qoder.inject(Fault.status_error(503), times=2)
-    async with fake_qoder.client(api_key=provider, retry=FAST) as client:
+    async with fake_qoder.client(api_key=provider, retry=FAST_RETRY) as client:
         await create(client)
     assert len(calls) == 3 == len(fake_qoder.requests)
 
@@ -192,7 +189,7 @@ async def test_raw_response_still_raises_typed_errors(fake_qoder, qoder_client) 
 async def test_debug_line_per_attempt_and_warning_per_retry(fake_qoder, caplog) -> None:
     caplog.set_level(logging.DEBUG, logger="qoder_async")
     fake_qoder.inject(Fault.status_error(503), times=1)
-    async with fake_qoder.client(retry=FAST) as client:
+    async with fake_qoder.client(retry=FAST_RETRY) as client:
         await create(client, extra_headers={"x-request-id": "rid-77"})
     debug = [
         r
@@ -213,7 +210,7 @@ async def test_no_log_record_ever_contains_the_token(fake_qoder, caplog) -> None
     caplog.set_level(logging.DEBUG)
     fake_qoder.inject(Fault.status_error(503), times=1)
     fake_qoder.inject(Fault.reset(), times=1)
-    async with fake_qoder.client(retry=FAST, verify_ssl=False) as client:
+    async with fake_qoder.client(retry=FAST_RETRY, verify_ssl=False) as client:
         await create(client)
         with pytest.raises(InvalidParameterError):
             await client.sessions.create(agent="bad", environment_id=ENV)
@@ -234,7 +231,7 @@ async def test_hooks_fire_once_per_attempt(fake_qoder) -> None:
         on_error=events.append,
     )
     fake_qoder.inject(Fault.status_error(503), times=1)
-    async with fake_qoder.client(retry=FAST, hooks=hooks) as client:
+    async with fake_qoder.client(retry=FAST_RETRY, hooks=hooks) as client:
         await create(client)
         fake_qoder.inject(Fault.status_error(404), times=1)
         with pytest.raises(NotFoundError):
@@ -307,7 +304,7 @@ def test_missing_token_is_a_clear_error(monkeypatch) -> None:
 def test_default_base_url(monkeypatch) -> None:
     monkeypatch.delenv("QODER_BASE_URL", raising=False)
     client = AsyncQoder(api_key="pt-x")
-    assert client._pipeline.config.base_url == "https://openapi.qoder.sh/api/v1/cloud"
+    assert client.base_url == "https://openapi.qoder.sh/api/v1/cloud"
 
 
 async def test_injected_session_is_used_and_left_open(fake_qoder) -> None:
@@ -327,9 +324,9 @@ async def test_injected_session_is_used_and_left_open(fake_qoder) -> None:
 
 async def test_the_pool_is_created_lazily_inside_the_loop(fake_qoder) -> None:
     client = AsyncQoder(api_key=fake_qoder.token, base_url=fake_qoder.base_url)
-    assert client._pipeline.pool._session is None
+    assert client.transport.http_session is None
     await create(client)
-    assert client._pipeline.pool._session is not None
+    assert client.transport.http_session is not None
     await client.aclose()
     await client.aclose()  # idempotent
     assert client.is_closed
@@ -344,7 +341,7 @@ async def test_repr_never_shows_the_token(fake_qoder) -> None:
     secret = "pt-super-secret-value"
     client = AsyncQoder(api_key=secret, base_url=fake_qoder.base_url)
     assert secret not in repr(client) and secret not in str(client)
-    assert secret not in repr(client._pipeline.config)
+    assert secret not in repr(client.transport)
     await client.aclose()
 
 
@@ -380,7 +377,7 @@ async def test_every_request_method_has_a_raw_form(fake_qoder, qoder_client) -> 
     assert event_pages and isinstance(event_pages[0].parse(), Page)
 
 
-@pytest.mark.parametrize("name", ["stream", "run_turn", "create_many", "events", "_pipeline"])
+@pytest.mark.parametrize("name", ["stream", "run_turn", "create_many", "events", "_requester"])
 def test_calls_that_are_not_one_response_have_no_raw_form(name: str) -> None:
     client = AsyncQoder(api_key="pt-x")
     resource = client.sessions.events if name in ("stream", "run_turn") else client.sessions

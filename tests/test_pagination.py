@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import sample
+from conftest import AGENT, ENV, sample
 
 from qoder_async import (
     APIResponseValidationError,
     AsyncPaginator,
+    BadRequestError,
     InvalidParameterError,
-    InvalidRequestError,
     Page,
     Session,
     request_id_of,
@@ -20,9 +20,6 @@ from qoder_async._pagination import PageCursor, page_parser
 from qoder_async.testing import FakeQoderServer, Fault
 
 pytestmark = pytest.mark.anyio
-
-AGENT = "agent_019e390add9f7bac9b6cc806db46fcbd"
-ENV = "env_019e2590d33f711fabf42f2857cecd8a"
 
 
 def page(**kw) -> Page[str]:
@@ -88,11 +85,12 @@ def test_a_repeated_cursor_is_an_error(pages: list[Page[str]]) -> None:
 def test_envelope_parsing() -> None:
     parse = page_parser(str.upper)
     parsed = parse({"data": ["a"], "first_id": "a", "last_id": "a", "has_more": False,
-                    "next_page": None, "total": 1, "cursor_hint": "x"})  # fmt: skip
+                    "next_page": None, "total": 1, "cursor_hint": "x"}, "req_1")  # fmt: skip
     assert parsed == Page(["A"], first_id="a", last_id="a", total=1)
-    assert parsed.extra == {"cursor_hint": "x"}
-    assert parse({"data": [], "first_id": None, "last_id": None, "has_more": False}).data == []
-    assert parse({"data": None, "next_page": ""}).next_page is None
+    assert parsed.extra == {"cursor_hint": "x"} and parsed.request_id == "req_1"
+    empty = {"data": [], "first_id": None, "last_id": None, "has_more": False}
+    assert parse(empty, None).data == []
+    assert parse({"data": None, "next_page": ""}, None).next_page is None
 
 
 @pytest.mark.parametrize(
@@ -101,7 +99,7 @@ def test_envelope_parsing() -> None:
 )
 def test_bad_envelopes_raise(body: object) -> None:
     with pytest.raises(TypeError):
-        page_parser(str)(body)
+        page_parser(str)(body, None)
 
 
 # -- over loopback ----------------------------------------------------------------------
@@ -182,7 +180,7 @@ async def test_a_bad_envelope_is_a_validation_error(fake_qoder, qoder_client) ->
 )
 async def test_the_fake_server_answers_the_documented_400s(fake_qoder, qoder_client, extra):
     await make_sessions(qoder_client, 1)
-    with pytest.raises(InvalidRequestError):
+    with pytest.raises(BadRequestError):
         async for _ in qoder_client.sessions.list(extra_query=extra):
             pass
 

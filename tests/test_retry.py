@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
 import pytest
+from conftest import AGENT, ENV, FAST_RETRY
 
 from qoder_async import (
     APIConnectionError,
@@ -21,10 +22,6 @@ from qoder_async._retry import retry_after_seconds
 from qoder_async.testing import Fault
 
 pytestmark = pytest.mark.anyio
-
-AGENT = "agent_019e390add9f7bac9b6cc806db46fcbd"
-ENV = "env_019e2590d33f711fabf42f2857cecd8a"
-FAST = RetryPolicy(initial_delay=0.001, max_delay=0.01)
 
 
 def retries_seen(store: list[RetryInfo]) -> Hooks:
@@ -92,7 +89,7 @@ async def test_truncated_body_is_retried(fake_qoder, qoder_client):
 
 async def test_read_timeout_is_retried_then_raises_timeout(fake_qoder):
     fake_qoder.inject(Fault.delay(2.0), times=3)
-    async with fake_qoder.client(timeout=0.2, retry=FAST) as client:
+    async with fake_qoder.client(timeout=0.2, retry=FAST_RETRY) as client:
         with pytest.raises(APITimeoutError):
             await create(client)
     assert len(fake_qoder.requests) == 3
@@ -131,7 +128,7 @@ async def test_max_retries_zero_makes_one_attempt(fake_qoder):
 async def test_retry_after_ms_is_honoured(fake_qoder):
     seen: list[RetryInfo] = []
     fake_qoder.inject(Fault.status_error(429, headers={"retry-after-ms": "30"}))
-    async with fake_qoder.client(retry=FAST, hooks=retries_seen(seen)) as client:
+    async with fake_qoder.client(retry=FAST_RETRY, hooks=retries_seen(seen)) as client:
         await create(client)
     assert [info.delay for info in seen] == [pytest.approx(0.03)]
     assert isinstance(seen[0].error, RateLimitError)
@@ -140,7 +137,7 @@ async def test_retry_after_ms_is_honoured(fake_qoder):
 async def test_retry_after_seconds_is_honoured(fake_qoder):
     seen: list[RetryInfo] = []
     fake_qoder.inject(Fault.status_error(503, headers={"Retry-After": "0.05"}))
-    async with fake_qoder.client(retry=FAST, hooks=retries_seen(seen)) as client:
+    async with fake_qoder.client(retry=FAST_RETRY, hooks=retries_seen(seen)) as client:
         await create(client)
     assert seen[0].delay == pytest.approx(0.05)
 

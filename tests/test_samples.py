@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SAMPLES, SHARED_SAMPLES, sample
+from conftest import AGENT, ENV, SAMPLES, SHARED_SAMPLES, sample
 
 from qoder_async import (
     APIStatusError,
     AuthenticationError,
+    BadRequestError,
     ConflictError,
     InternalServerError,
-    InvalidRequestError,
     NotFoundError,
     Session,
 )
@@ -20,8 +20,6 @@ from qoder_async.testing import Fault
 
 pytestmark = pytest.mark.anyio
 
-AGENT = "agent_019e390add9f7bac9b6cc806db46fcbd"
-ENV = "env_019e2590d33f711fabf42f2857cecd8a"
 
 SESSION_SAMPLES = sorted(p.name for p in SAMPLES.glob("session.*.json"))
 
@@ -77,8 +75,8 @@ async def test_nine_digit_fractions(fake_qoder, qoder_client) -> None:
 @pytest.mark.parametrize(
     ("name", "status", "error_class", "error_type"),
     [
-        ("error.400.v1-docs.json", 400, InvalidRequestError, "invalid_request_error"),
-        ("error.400.v2-docs.json", 400, InvalidRequestError, "invalid_request_error"),
+        ("error.400.v1-docs.json", 400, BadRequestError, "invalid_request_error"),
+        ("error.400.v2-docs.json", 400, BadRequestError, "invalid_request_error"),
         ("error.401.cn-docs.json", 401, AuthenticationError, "authentication_error"),
         ("error.409.sdk-test.json", 409, ConflictError, None),
         ("error.409.v3-blog.json", 409, ConflictError, "invalid_request_error"),

@@ -7,13 +7,13 @@ import json
 import uuid
 
 import pytest
-from conftest import sample
+from conftest import AGENT, ENV, sample
 
 from qoder_async import (
+    BadRequestError,
     ConflictError,
     DeletedSession,
     InvalidParameterError,
-    InvalidRequestError,
     NotFoundError,
     Session,
     SessionCancelResult,
@@ -23,9 +23,6 @@ from qoder_async import (
 from qoder_async.testing import FakeQoderServer, Fault
 
 pytestmark = pytest.mark.anyio
-
-AGENT = "agent_019e390add9f7bac9b6cc806db46fcbd"
-ENV = "env_019e2590d33f711fabf42f2857cecd8a"
 
 
 async def new_session(client, **kw) -> Session:
@@ -328,7 +325,7 @@ async def test_header_and_cursor_values_are_checked(fake_qoder, qoder_client, va
 )
 async def test_a_400_is_typed_and_not_retried(fake_qoder, qoder_client, call) -> None:
     fake_qoder.inject(Fault.status_error(400, error_type="invalid_request_error"), times=5)
-    with pytest.raises(InvalidRequestError) as caught:
+    with pytest.raises(BadRequestError) as caught:
         await call(qoder_client)
     assert caught.value.status_code == 400 and caught.value.request_id
     assert len(fake_qoder.requests) == 1

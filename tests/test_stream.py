@@ -6,7 +6,7 @@ import asyncio
 import gc
 
 import pytest
-from conftest import sample
+from conftest import AGENT, ENV, sample
 
 from qoder_async import (
     AgentMessageEvent,
@@ -34,8 +34,6 @@ from qoder_async.testing import FakeQoderServer, Fault
 
 pytestmark = pytest.mark.anyio
 
-AGENT = "agent_019e390add9f7bac9b6cc806db46fcbd"
-ENV = "env_019e2590d33f711fabf42f2857cecd8a"
 TERMINATED = b"id: evt_end\nevent: session.status_terminated\ndata: {}\n\n"
 SSE = "text/event-stream"
 
@@ -83,7 +81,7 @@ async def test_open_then_send_streams_the_turn(fake_qoder: FakeQoderServer, qode
     assert request.headers["Accept"] == SSE
     assert request.headers["Authorization"] == f"Bearer {fake_qoder.token}"
     assert "Idempotency-Key" not in request.headers and "Last-Event-ID" not in request.headers
-    assert qoder_client._pipeline.pool.in_flight() == 0
+    assert qoder_client.transport.in_flight() == 0
 
 
 async def test_event_deltas_yield_previews_then_the_final_message(fake_qoder, qoder_client):
@@ -150,7 +148,7 @@ async def test_two_forced_disconnects_mid_turn(fake_qoder, qoder_client, partial
     assert second.headers["Last-Event-ID"] == ids[2]
     assert third.headers["Last-Event-ID"] == ids[4]
     assert "evt_partial" not in ids
-    assert qoder_client._pipeline.pool.in_flight() == 0
+    assert qoder_client.transport.in_flight() == 0
 
 
 async def test_a_cut_during_previews_never_loses_the_final_message(fake_qoder, qoder_client):
@@ -241,7 +239,7 @@ async def test_giving_up_after_max_reconnects(fake_qoder, qoder_client) -> None:
         r.headers["X-Qoder-Retry-Count"] for r in fake_qoder.requests_to("GET", stream_path(sid))
     }
     assert attempts == {"0", "1", "2"}
-    assert qoder_client._pipeline.pool.in_flight() == 0
+    assert qoder_client.transport.in_flight() == 0
 
 
 # -- ending and releasing -------------------------------------------------------------
@@ -258,7 +256,7 @@ async def test_terminated_ends_the_stream(fake_qoder, qoder_client) -> None:
     assert isinstance(events[-1], SessionStatusTerminatedEvent)
     assert stream.closed and stream.reconnects == 0
     assert len(fake_qoder.requests_to("GET", stream_path(sid))) == 1
-    assert qoder_client._pipeline.pool.in_flight() == 0
+    assert qoder_client.transport.in_flight() == 0
 
 
 async def test_the_terminal_event_frees_the_connection_at_once(fake_qoder, qoder_client):
@@ -266,7 +264,7 @@ async def test_the_terminal_event_frees_the_connection_at_once(fake_qoder, qoder
     fake_qoder.events.terminate(sid)
     stream = qoder_client.sessions.events.stream(sid)
     assert isinstance(await stream.__anext__(), SessionStatusTerminatedEvent)
-    assert qoder_client._pipeline.pool.in_flight() == 0  # before anyone asks for more
+    assert qoder_client.transport.in_flight() == 0  # before anyone asks for more
 
 
 async def test_aclose_from_another_task_ends_the_iteration(fake_qoder, qoder_client) -> None:
@@ -279,7 +277,7 @@ async def test_aclose_from_another_task_ends_the_iteration(fake_qoder, qoder_cli
     await stream.aclose()
     assert await asyncio.wait_for(consumer, 5) == []
     assert len(fake_qoder.requests_to("GET", stream_path(sid))) == 1  # no reconnect
-    assert qoder_client._pipeline.pool.in_flight() == 0
+    assert qoder_client.transport.in_flight() == 0
 
 
 async def test_break_inside_async_with_releases_the_connection(fake_qoder, qoder_client):
@@ -287,9 +285,9 @@ async def test_break_inside_async_with_releases_the_connection(fake_qoder, qoder
     await qoder_client.sessions.events.send(sid, [user_message("x")])
     async with qoder_client.sessions.events.stream(sid) as stream:
         async for _ in stream:
-            assert qoder_client._pipeline.pool.in_flight() == 1
+            assert qoder_client.transport.in_flight() == 1
             break
-    assert qoder_client._pipeline.pool.in_flight() == 0
+    assert qoder_client.transport.in_flight() == 0
     assert stream.closed
     with pytest.raises(StopAsyncIteration):
         await stream.__anext__()
@@ -301,7 +299,7 @@ async def test_break_out_of_a_bare_async_for_releases_the_connection(fake_qoder,
     async for _ in qoder_client.sessions.events.stream(sid):
         break
     gc.collect()
-    assert qoder_client._pipeline.pool.in_flight() == 0
+    assert qoder_client.transport.in_flight() == 0
 
 
 async def test_cancelling_the_consumer_releases_the_connection(fake_qoder, qoder_client):
@@ -319,11 +317,11 @@ async def test_cancelling_the_consumer_releases_the_connection(fake_qoder, qoder
     task = asyncio.create_task(consume())
     await asyncio.wait_for(received.wait(), 5)
     await asyncio.sleep(0.05)
-    assert qoder_client._pipeline.pool.in_flight() == 1
+    assert qoder_client.transport.in_flight() == 1
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert qoder_client._pipeline.pool.in_flight() == 0
+    assert qoder_client.transport.in_flight() == 0
 
 
 async def test_a_cancelled_read_resumes_on_the_next_iteration(fake_qoder, qoder_client):
@@ -333,7 +331,7 @@ async def test_a_cancelled_read_resumes_on_the_next_iteration(fake_qoder, qoder_
     async with events.stream(sid) as stream:
         with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(stream.__anext__(), 0.1)  # nothing to read yet
-        assert qoder_client._pipeline.pool.in_flight() == 0
+        assert qoder_client.transport.in_flight() == 0
         await events.send(sid, [user_message("later")])
         seen = await collect(stream)
     assert complete_ids(seen) == [e["id"] for e in fake_qoder.events.log(sid)]
@@ -346,7 +344,7 @@ async def test_aclose_is_idempotent(qoder_client) -> None:
     await stream.aclose()
     await stream.aclose()
     assert [e async for e in stream] == []
-    assert qoder_client._pipeline.pool.in_flight() == 0
+    assert qoder_client.transport.in_flight() == 0
 
 
 # -- errors ---------------------------------------------------------------------------
@@ -358,7 +356,7 @@ async def test_unknown_session_raises_on_entry_without_retrying(fake_qoder, qode
         async with stream:
             pass
     assert len(fake_qoder.requests_to("GET", stream_path("sess_missing"))) == 1
-    assert qoder_client._pipeline.pool.in_flight() == 0
+    assert qoder_client.transport.in_flight() == 0
 
 
 async def test_bad_token_is_an_authentication_error(fake_qoder) -> None:
@@ -374,7 +372,7 @@ async def test_json_instead_of_an_event_stream_is_refused(fake_qoder, qoder_clie
     with pytest.raises(APIResponseValidationError, match="text/event-stream"):
         async for _ in qoder_client.sessions.events.stream(sid):
             pass
-    assert qoder_client._pipeline.pool.in_flight() == 0
+    assert qoder_client.transport.in_flight() == 0
 
 
 async def test_an_error_frame_raises(fake_qoder, qoder_client) -> None:
@@ -384,7 +382,7 @@ async def test_an_error_frame_raises(fake_qoder, qoder_client) -> None:
     with pytest.raises(APIError, match="boom"):
         async for _ in qoder_client.sessions.events.stream(sid):
             pass
-    assert qoder_client._pipeline.pool.in_flight() == 0
+    assert qoder_client.transport.in_flight() == 0
 
 
 async def test_unknown_and_odd_frames_are_yielded_not_fatal(fake_qoder, qoder_client) -> None:
@@ -483,7 +481,7 @@ async def test_transcript_yields_what_the_sse_rules_say(fake_qoder, qoder_client
     assert [e.id for e in events] == ids
     assert len(requests) == 2
     assert requests[1].headers.get("Last-Event-ID") == resume_from
-    assert qoder_client._pipeline.pool.in_flight() == 0
+    assert qoder_client.transport.in_flight() == 0
 
 
 async def test_transcript_payloads(fake_qoder, qoder_client) -> None:

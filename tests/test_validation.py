@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from conftest import AGENT, ENV
 
 from qoder_async import InvalidParameterError, ParameterTypeError
 
 pytestmark = pytest.mark.anyio
 
-AGENT = "agent_019e390add9f7bac9b6cc806db46fcbd"
-ENV = "env_019e2590d33f711fabf42f2857cecd8a"
 
 CASES = [
     ({"agent": "ag_123"}, "agent", InvalidParameterError),

@@ -1,142 +1,192 @@
 """The one cattrs converter, configured once at import with every wire rule.
 
-Registering hooks clears cattrs' dispatch cache, so all hooks are registered here, up
-front, and the structuring function of every top-level model is looked up once
-(:func:`structurer`) and reused by the request pipeline.
+Every rule is a registered hook, and the structuring function of every attrs class is
+the one cattrs generates for it (:func:`cattrs.gen.make_dict_structure_fn`). The only
+code around a generated function sets unknown keys aside into the object's ``extra``
+(see :func:`_model_hooks`).
+
+Registering a hook clears cattrs' dispatch cache, so all hooks are registered here, up
+front; cattrs generates the function of a class the first time it is needed, and the
+structuring function of every top-level model is looked up once (:func:`structurer`,
+:func:`response_parser`) and reused for every response.
+
+The wire rules:
+
+* forward compatible: unknown keys go to ``extra``, never an error; enums are open strings;
+* ``null`` counts as absent: container fields fall back to ``[]`` / ``{}``, optional
+  scalars stay ``None``;
+* primitives are strict but tolerant: ``str`` accepts numbers (converted), ``int`` accepts
+  integral floats, ``float`` accepts ints, ``bool`` accepts only booleans (:mod:`._primitives`);
+* timestamps are RFC 3339 strings (:mod:`._timestamps`);
+* some fields are a string or an object (see ``_event_hooks.py`` for the event ones).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timezone
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, TypeVar
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_unstructure_fn, override
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ._compile import Rules, compile_structure, optional_inner
 from ._event_hooks import register_event_hooks
-from ._timestamps import parse_timestamp
+from ._primitives import (
+    optional_any_dict,
+    optional_bool,
+    optional_float,
+    optional_int,
+    optional_str,
+    structure_any_dict,
+    structure_any_list,
+    structure_bool,
+    structure_datetime,
+    structure_float,
+    structure_int,
+    structure_str,
+    structure_str_dict,
+    structure_str_list,
+    unstructure_datetime,
+)
+from ._timestamps import parse_optional_timestamp
 from .session import AgentModel
 
-__all__ = ["converter", "structurer", "to_dict"]
+__all__ = ["converter", "response_parser", "structurer", "to_dict"]
 
 T = TypeVar("T")
 
+#: A structuring hook as cattrs calls it: ``hook(value, type)``.
+Hook = Callable[[Any, Any], Any]
+#: A hook whose second argument is optional: ``hook(value)`` works too.
+ModelHook = Callable[..., Any]
+
 converter = cattrs.Converter(detailed_validation=False)
 
-
-def _structure_any_list(value: Any, _: Any) -> list[Any]:
-    if type(value) is list:
-        return value
-    if value is None:
-        return []
-    if isinstance(value, tuple):
-        return list(value)
-    raise TypeError(f"expected a JSON array, got {type(value).__name__}")
+#: Fields that the converter fills itself, never from a key of the response object: a
+#: server sending ``"extra"`` or ``"request_id"`` gets them kept in ``extra`` like any
+#: other unknown key.
+_NOT_FROM_THE_WIRE = frozenset({"extra", "request_id"})
 
 
-def _structure_str_list(value: Any, _: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [item if type(item) is str else _structure_str(item, None) for item in value]
-    raise TypeError(f"expected a JSON array of strings, got {type(value).__name__}")
+# -- attrs classes -------------------------------------------------------------------------
 
 
-def _structure_any_dict(value: Any, _: Any) -> dict[str, Any]:
-    if type(value) is dict:
-        return value
-    if value is None:
-        return {}
-    raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+def _as_is(value: Any, _: Any) -> Any:
+    return value
 
 
-def _structure_str_dict(value: Any, _: Any) -> dict[str, str]:
-    if value is None:
-        return {}
-    if isinstance(value, dict):
-        return {str(k): v if type(v) is str else _structure_str(v, None) for k, v in value.items()}
-    raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+def _as_dict(value: Any, name: str) -> dict[Any, Any]:
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"expected a JSON object for {name}, got {type(value).__name__}")
 
 
-def _structure_str(value: Any, _: Any) -> str:
-    if type(value) is str:
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    raise TypeError(f"expected a string, got {type(value).__name__}")
+@attrs.frozen
+class _ModelHooks:
+    """The structuring functions of one attrs class, all around one cattrs-generated function.
+
+    ``structure(value, _=None)`` is its hook (callable with the value alone);
+    ``nullable`` the hook of ``cls | None``, without a second call for the ``None`` check;
+    ``parse(value, request_id)`` structures a response body with its request id.
+    """
+
+    structure: ModelHook
+    nullable: ModelHook
+    parse: Callable[[Any, str | None], Any]
 
 
-def _structure_int(value: Any, _: Any) -> int:
-    if type(value) is int:
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise TypeError(f"expected an integer, got {value!r:.40}")
+_MODEL_HOOKS: dict[type[Any], _ModelHooks] = {}
+#: Hook -> hook of the same class that also accepts ``None`` (see _optional_hook).
+_NULLABLE: dict[Hook, ModelHook] = {}
+#: Hooks that may be called with the value alone (see structurer).
+_ONE_ARGUMENT: set[Hook] = set()
 
 
-def _structure_float(value: Any, _: Any) -> float:
-    if type(value) is float:
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    raise TypeError(f"expected a number, got {value!r:.40}")
+def _model_hooks(cls: type[Any]) -> _ModelHooks:
+    """Generate (once per class) the structuring functions of attrs class ``cls``.
+
+    cattrs' generated function reads the known keys of the object and builds it through
+    ``__init__``; around it, an object with keys that are not fields is split into its
+    known keys plus ``extra``. That split builds a new dict: the caller's object is never
+    modified (an unreadable event keeps its raw payload intact). An object without unknown
+    keys, the usual case, is passed to the generated function as it is.
+    """
+    hooks = _MODEL_HOOKS.get(cls)
+    if hooks is not None:
+        return hooks
+    init_names = {field.name for field in attrs.fields(cls) if field.init}
+    overrides = {name: override(struct_hook=_as_is) for name in init_names & _NOT_FROM_THE_WIRE}
+    generated = make_dict_structure_fn(
+        cls,
+        converter,
+        _cattrs_forbid_extra_keys=False,
+        _cattrs_use_linecache=False,
+        _cattrs_detailed_validation=False,
+        _cattrs_use_alias=False,
+        **overrides,  # type: ignore[arg-type]
+    )
+    known = frozenset(init_names - _NOT_FROM_THE_WIRE)
+    is_known = known.issuperset
+    keeps_extra = "extra" in init_names
+    takes_request_id = "request_id" in init_names
+    name = cls.__name__
+
+    def split(value: Any) -> dict[Any, Any]:
+        if type(value) is not dict:
+            value = _as_dict(value, name)
+        fields = {key: item for key, item in value.items() if key in known}
+        if keeps_extra and len(fields) != len(value):
+            fields["extra"] = {key: item for key, item in value.items() if key not in known}
+        return fields
+
+    def structure(value: Any, _: Any = None) -> Any:
+        if type(value) is dict and is_known(value):
+            return generated(value)
+        return generated(split(value))
+
+    def nullable(value: Any, _: Any = None) -> Any:
+        if type(value) is dict and is_known(value):
+            return generated(value)
+        return None if value is None else generated(split(value))
+
+    def parse(value: Any, request_id: str | None) -> Any:
+        if request_id is None or not takes_request_id:
+            return structure(value)
+        fields = value.copy() if type(value) is dict and is_known(value) else split(value)
+        fields["request_id"] = request_id  # the copy's: the body stays as decoded
+        return generated(fields)
+
+    hooks = _MODEL_HOOKS[cls] = _ModelHooks(structure, nullable, parse)
+    _NULLABLE[structure] = nullable
+    _ONE_ARGUMENT.update((structure, nullable))
+    return hooks
 
 
-def _structure_bool(value: Any, _: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise TypeError(f"expected a boolean, got {value!r:.40}")
-
-
-def _optional_str(value: Any, _: Any) -> str | None:
-    if value is None or type(value) is str:
-        return value
-    return _structure_str(value, _)
-
-
-def _optional_int(value: Any, _: Any) -> int | None:
-    if value is None or type(value) is int:
-        return value
-    return _structure_int(value, _)
-
-
-def _optional_float(value: Any, _: Any) -> float | None:
-    if value is None or type(value) is float:
-        return value
-    return _structure_float(value, _)
-
-
-def _optional_bool(value: Any, _: Any) -> bool | None:
-    return None if value is None else _structure_bool(value, _)
-
-
-def _optional_datetime(value: Any, _: Any) -> datetime | None:
-    return None if value is None else parse_timestamp(value)
-
-
-def _structure_agent_model(value: Any, _: Any) -> str | AgentModel:
-    if isinstance(value, str):
-        return value
-    return _agent_model_hook(value, AgentModel)  # type: ignore[no-any-return]
-
-
-def _unstructure_datetime(value: datetime) -> str:
-    if value.tzinfo is not None and value.utcoffset() == timezone.utc.utcoffset(None):
-        return value.replace(tzinfo=None).isoformat() + "Z"
-    return value.isoformat()
+def _model_hook(cls: type[Any]) -> ModelHook:
+    return _model_hooks(cls).structure
 
 
 def _is_optional(type_: Any) -> bool:
-    return type(None) in getattr(type_, "__args__", ()) and len(type_.__args__) > 1
+    args = getattr(type_, "__args__", ())
+    return type(None) in args and len(args) > 1
 
 
-def _optional_hook(type_: Any) -> Callable[[Any, Any], Any]:
+def _optional_inner(type_: Any) -> Any:
+    rest = [arg for arg in type_.__args__ if arg is not type(None)]
+    inner = rest[0]
+    for arg in rest[1:]:
+        inner = inner | arg
+    return inner
+
+
+def _optional_hook(type_: Any) -> Hook:
     # cattrs' default dispatches the inner type on every call; resolve it once instead.
-    inner = optional_inner(type_)
+    inner = _optional_inner(type_)
     inner_hook = converter.get_structure_hook(inner)
+    nullable = _NULLABLE.get(inner_hook)
+    if nullable is not None:
+        return nullable
 
     def structure(value: Any, _: Any) -> Any:
         return None if value is None else inner_hook(value, inner)
@@ -144,38 +194,24 @@ def _optional_hook(type_: Any) -> Callable[[Any, Any], Any]:
     return structure
 
 
-_PRIMITIVES: dict[Any, Callable[[Any, Any], Any]] = {
-    str: _structure_str,
-    int: _structure_int,
-    float: _structure_float,
-    bool: _structure_bool,
-}
+def _agent_model_or_str_hook(type_: Any) -> Hook:
+    # v1 sends the agent's model as its id, v3 as an object.
+    agent_model = _model_hooks(AgentModel).structure
 
+    def structure(value: Any, _: Any = None) -> Any:
+        if type(value) is str or value is None:
+            return value
+        return agent_model(value)
 
-#: Field types whose hook hands back the value itself (or an equal copy) when it already has
-#: exactly the right shape, so compiled code checks the shape inline and skips the call.
-_PASS_THROUGH: dict[Any, tuple[type, type | None]] = {
-    list[Any]: (list, None),
-    list[str]: (list, str),
-    dict[str, Any]: (dict, None),
-    dict[str, str]: (dict, str),
-}
-
-
-def _tolerant_attrs_hook(cls: type[Any]) -> Callable[[Any, Any], Any]:
-    """Compile a structuring function for ``cls``, tolerant the way the API's generations need.
-
-    ``null`` counts as absent (list fields fall back to ``[]``); unknown keys go to the
-    ``extra`` field instead of failing, so new server fields never break old clients.
-    The generated code is straight-line (see :mod:`._compile`), which makes a whole
-    ``Session`` several times cheaper to build than cattrs' generic code.
-    """
-    return compile_structure(cls, _RULES)
+    return structure
 
 
 def _merge_extra_unstructure(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
-    fields = attrs.fields(cls)
-    omitted = {f.name: override(omit=True) for f in fields if f.name == "extra" or not f.init}
+    omitted = {
+        field.name: override(omit=True)
+        for field in attrs.fields(cls)
+        if field.name in _NOT_FROM_THE_WIRE or not field.init
+    }
     generated = make_dict_unstructure_fn(cls, converter, **omitted)  # type: ignore[arg-type]
 
     def unstructure(obj: Any) -> dict[str, Any]:
@@ -188,55 +224,77 @@ def _merge_extra_unstructure(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
     return unstructure
 
 
-def _exact(type_: Any, hook: Callable[[Any, Any], Any]) -> None:
+def _exact(type_: Any, hook: Hook) -> None:
     converter.register_structure_hook_func(lambda candidate: candidate == type_, hook)
 
 
-_RULES = Rules(
-    resolve=converter.get_structure_hook,
-    scalars=_PRIMITIVES,
-    pass_through=_PASS_THROUGH,
-    direct={datetime: parse_timestamp},
-    str_or={str | AgentModel: AgentModel},  # as _structure_agent_model does
-)
-
 # Later registrations win in cattrs: generic factories first, exact hooks after them.
 converter.register_structure_hook_factory(_is_optional, _optional_hook)
-converter.register_structure_hook_factory(attrs.has, _tolerant_attrs_hook)
-converter.register_structure_hook(str, _structure_str)
-converter.register_structure_hook(int, _structure_int)
-converter.register_structure_hook(float, _structure_float)
-converter.register_structure_hook(bool, _structure_bool)
-converter.register_structure_hook(datetime, lambda value, _: parse_timestamp(value))
-_exact(str | None, _optional_str)
-_exact(int | None, _optional_int)
-_exact(float | None, _optional_float)
-_exact(bool | None, _optional_bool)
-_exact(datetime | None, _optional_datetime)
-_exact(
-    dict[str, Any] | None, lambda value, _: None if value is None else _structure_any_dict(value, _)
+converter.register_structure_hook_factory(attrs.has, _model_hook)
+converter.register_structure_hook(str, structure_str)
+converter.register_structure_hook(int, structure_int)
+converter.register_structure_hook(float, structure_float)
+converter.register_structure_hook(bool, structure_bool)
+converter.register_structure_hook(datetime, structure_datetime)
+_exact(str | None, optional_str)
+_exact(int | None, optional_int)
+_exact(float | None, optional_float)
+_exact(bool | None, optional_bool)
+_exact(datetime | None, parse_optional_timestamp)
+_exact(list[Any], structure_any_list)
+_exact(list[str], structure_str_list)
+_exact(dict[str, Any], structure_any_dict)
+_exact(dict[str, Any] | None, optional_any_dict)
+_exact(dict[str, str], structure_str_dict)
+converter.register_structure_hook_factory(
+    lambda type_: type_ in (str | AgentModel, str | AgentModel | None), _agent_model_or_str_hook
 )
-_exact(list[Any], _structure_any_list)
-_exact(list[str], _structure_str_list)
-_exact(dict[str, Any], _structure_any_dict)
-_exact(dict[str, str], _structure_str_dict)
-_exact(str | AgentModel, _structure_agent_model)
-converter.register_unstructure_hook(datetime, _unstructure_datetime)
-_agent_model_hook = converter.get_structure_hook(AgentModel)
+register_event_hooks(converter, _model_hook, _ONE_ARGUMENT)
+converter.register_unstructure_hook(datetime, unstructure_datetime)
 converter.register_unstructure_hook_factory(attrs.has, _merge_extra_unstructure)
-register_event_hooks(converter, _tolerant_attrs_hook)
 
 
 def structurer(cls: type[T]) -> Callable[[Any], T]:
-    """The compiled structuring function for ``cls`` (looked up once, called per response)."""
+    """The structuring function for ``cls`` (looked up once, called per response).
+
+    The caller's data is never modified. Example::
+
+        session = structurer(Session)(json.loads(body))
+    """
     hook = converter.get_structure_hook(cls)
-    if getattr(hook, "__qoder_compiled__", False):
-        return hook  # type: ignore[return-value]  # takes the value alone: no wrapper call
+    if hook in _ONE_ARGUMENT:
+        return hook  # type: ignore[return-value]  # no wrapper call per response
 
     def structure(value: Any) -> T:
         return hook(value, cls)  # type: ignore[no-any-return]
 
     return structure
+
+
+def response_parser(cls: type[T]) -> Callable[[Any, str | None], T]:
+    """The parser of a decoded response body: ``parse(body, request_id)``.
+
+    When ``cls`` has a ``request_id`` field, the request id is passed to the structuring
+    like a key of the body (set in ``__init__``, no attribute is set afterwards); a key
+    ``"request_id"`` that the server sent in the body is kept in ``extra`` instead. The
+    body is never modified: the request id goes into a copy of it. For a class without the
+    field the request id is ignored.
+
+    Example::
+
+        parse_session = response_parser(Session)
+        session = parse_session(json.loads(body), response.headers.get("x-request-id"))
+    """
+    hook = converter.get_structure_hook(cls)
+    hooks = _MODEL_HOOKS.get(cls)
+    if hooks is not None and hook is hooks.structure:
+        return hooks.parse
+    structure = structurer(cls)
+
+    def parse(value: Any, request_id: str | None) -> T:
+        return structure(value)
+
+    return parse
 
 
 def to_dict(obj: Any) -> Any:

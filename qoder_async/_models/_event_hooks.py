@@ -20,7 +20,8 @@ __all__ = ["register_event_hooks", "unknown_event"]
 
 _log = logging.getLogger("qoder_async")
 
-Hook = Callable[[Any, Any], Any]
+#: A hook whose second argument is optional: ``hook(value)`` works too.
+ModelHook = Callable[..., Any]
 
 
 def unknown_event(payload: dict[str, Any]) -> UnknownEvent:
@@ -34,60 +35,82 @@ def unknown_event(payload: dict[str, Any]) -> UnknownEvent:
     )
 
 
-def register_event_hooks(converter: cattrs.Converter, attrs_hook: Callable[[type], Hook]) -> None:
-    """Register the event hooks; ``attrs_hook`` compiles the plain hook of an attrs class."""
-    block_hook = attrs_hook(ContentBlock)
-    stop_hook = attrs_hook(StopReason)
-    error_hook = attrs_hook(SessionErrorInfo)
+def register_event_hooks(
+    converter: cattrs.Converter,
+    model_hook: Callable[[type[Any]], ModelHook],
+    one_argument: set[Any],
+) -> None:
+    """Register the event hooks; ``model_hook(cls)`` is the plain hook of an attrs class,
+    callable with the value alone. The hook of :class:`Event` is added to ``one_argument``,
+    the converter's set of hooks callable with the value alone.
 
-    def content(value: Any, _: Any) -> list[ContentBlock]:
-        # v1 sends ``content`` as one string, v3 as a block array; both become blocks.
-        if value is None:
-            return []
-        if type(value) is str:
-            return [ContentBlock("text", value)]
-        if isinstance(value, (list, tuple)):
-            return [
-                ContentBlock("text", item) if type(item) is str else block_hook(item, ContentBlock)
-                for item in value
-            ]
-        if isinstance(value, Mapping):
-            return [block_hook(value, ContentBlock)]
-        raise TypeError(f"expected content blocks, got {type(value).__name__}")
+    The hooks that use other hooks are registered as factories: those are looked up when
+    first needed, after every registration (a registration clears cattrs' cache).
+    """
 
-    def stop_reason(value: Any, _: Any) -> StopReason:
-        if type(value) is str:
-            return StopReason(type=value)
-        return stop_hook(value, StopReason)  # type: ignore[no-any-return]
+    def content_hook(_: Any) -> ModelHook:
+        block = model_hook(ContentBlock)
 
-    def session_error(value: Any, _: Any) -> SessionErrorInfo:
-        if type(value) is str:
-            return SessionErrorInfo(message=value)
-        return error_hook(value, SessionErrorInfo)  # type: ignore[no-any-return]
+        def content(value: Any, _: Any = None) -> list[ContentBlock]:
+            # v1 sends ``content`` as one string, v3 as a block array; both become blocks.
+            if isinstance(value, (list, tuple)):
+                return [
+                    block(item) if type(item) is not str else ContentBlock("text", item)
+                    for item in value
+                ]
+            if value is None:
+                return []
+            if type(value) is str:
+                return [ContentBlock("text", value)]
+            if isinstance(value, Mapping):
+                return [block(value)]
+            raise TypeError(f"expected content blocks, got {type(value).__name__}")
 
-    # Compiled per class on first use, after every hook is registered.
-    event_hooks: dict[type[Event], Hook] = {}
+        return content
 
-    def event(value: Any, _: Any) -> Event:
+    def string_or_model_hook(cls: type[Any], key: str) -> ModelHook:
+        # Older servers send a bare string where newer ones send an object.
+        model = model_hook(cls)
+
+        def structure(value: Any, _: Any = None) -> Any:
+            if type(value) is str:
+                return cls(**{key: value})
+            return model(value)
+
+        return structure
+
+    # Filled on first use of each type: the hook of an event class is generated when the
+    # first event of that type arrives, long after every registration.
+    event_hooks: dict[str, ModelHook] = {}
+
+    def event(value: Any, _: Any = None) -> Event:
         if type(value) is not dict:
             if not isinstance(value, Mapping):
                 raise TypeError(f"expected a JSON object for an event, got {type(value).__name__}")
             value = dict(value)
         kind = value.get("type")
-        cls = EVENT_TYPES.get(kind) if type(kind) is str else None
-        if cls is None:
+        if type(kind) is not str:
             return unknown_event(value)
-        hook = event_hooks.get(cls)
+        hook = event_hooks.get(kind)
         if hook is None:
-            hook = event_hooks[cls] = converter.get_structure_hook(cls)
+            cls = EVENT_TYPES.get(kind)
+            if cls is None:
+                return unknown_event(value)
+            hook = event_hooks[kind] = model_hook(cls)
         try:
-            return hook(value, cls)  # type: ignore[no-any-return]
+            return hook(value)  # type: ignore[no-any-return]
         except Exception as exc:
             _log.debug("%s event in an unreadable shape (%s); kept as UnknownEvent", kind, exc)
             return unknown_event(value)
 
     list_of_blocks = list[ContentBlock]
-    converter.register_structure_hook_func(lambda t: t == list_of_blocks, content)
-    converter.register_structure_hook_func(lambda t: t is StopReason, stop_reason)
-    converter.register_structure_hook_func(lambda t: t is SessionErrorInfo, session_error)
+    converter.register_structure_hook_factory(lambda t: t == list_of_blocks, content_hook)
+    converter.register_structure_hook_factory(
+        lambda t: t is StopReason, lambda _: string_or_model_hook(StopReason, "type")
+    )
+    converter.register_structure_hook_factory(
+        lambda t: t is SessionErrorInfo,
+        lambda _: string_or_model_hook(SessionErrorInfo, "message"),
+    )
     converter.register_structure_hook_func(lambda t: t is Event, event)
+    one_argument.add(event)

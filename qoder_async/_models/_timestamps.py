@@ -10,13 +10,14 @@ import re
 import sys
 from datetime import datetime, timezone
 
-__all__ = ["parse_portable", "parse_timestamp"]
+__all__ = ["parse_optional_timestamp", "parse_portable", "parse_timestamp"]
 
-# 3.11+ parses RFC 3339 (any fraction, "Z") natively and ten times faster than the regex path.
+# 3.11+ parses RFC 3339 (any fraction, "Z") natively, much faster than the regex path.
 _NATIVE = sys.version_info >= (3, 11)
 _fromisoformat = datetime.fromisoformat
 
-_RFC3339 = re.compile(
+# A pattern string: ``re`` keeps it compiled in its own cache for the (rare) portable path.
+_RFC3339 = (
     r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2})?)"  # date, time
     r"(?:[.,](\d+))?"  # any number of fractional digits
     r"\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?"  # offset
@@ -48,9 +49,29 @@ def parse_timestamp(value: object) -> datetime:
     return parse_portable(value)
 
 
+def parse_optional_timestamp(value: object, _: object = None) -> datetime | None:
+    """:func:`parse_timestamp` for an optional field (``None`` stays ``None``); a cattrs hook.
+
+    Most timestamps are parsed here; the native path is repeated so that they cost one call.
+
+    Example::
+
+        >>> parse_optional_timestamp(None) is None
+        True
+    """
+    if type(value) is str and _NATIVE and len(value) > 18 and value[10] in "Tt":
+        try:
+            parsed = _fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+    return None if value is None else parse_timestamp(value)
+
+
 def parse_portable(value: str) -> datetime:
     """The regex path of :func:`parse_timestamp`, which every supported Python can run."""
-    match = _RFC3339.fullmatch(value.strip())
+    match = re.fullmatch(_RFC3339, value.strip())
     if match is None:
         raise ValueError(f"not an RFC 3339 timestamp: {value[:64]!r}")
     date, clock, fraction, offset = match.groups()

@@ -8,14 +8,12 @@ from typing import Any
 
 import attrs
 
-from ._base import extra_field, finish_model
+from ._base import extra_field
 
 __all__ = ["ContentBlock", "Event", "UnknownEvent", "join_text"]
 
 
-# Response models are dict-based (slots=False): the converter builds them in one step from
-# the decoded JSON object, at the cost of some memory per instance (see _base.py).
-@attrs.frozen(slots=False)
+@attrs.frozen
 class ContentBlock:
     """One block of an event's ``content``; a v1 plain-string ``content`` becomes one text block.
 
@@ -39,7 +37,7 @@ def join_text(blocks: list[ContentBlock]) -> str:
     return "".join(b.text for b in blocks if b.text is not None and b.type in ("text", None))
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class Event:
     """Base class of every event; the fields all generations share.
 
@@ -63,7 +61,7 @@ class Event:
     extra: Mapping[str, Any] = extra_field()
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class UnknownEvent(Event):
     """An event whose ``type`` this version does not model (or whose shape it cannot read).
 
@@ -79,4 +77,4 @@ class UnknownEvent(Event):
 
 
 for _cls in (ContentBlock, Event, UnknownEvent):
-    finish_model(_cls)
+    attrs.resolve_types(_cls)

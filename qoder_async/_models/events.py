@@ -2,8 +2,11 @@
 
 Every event is an :class:`Event`; the converter picks the subclass from ``type``
 (:data:`EVENT_TYPES`), and anything it does not know becomes an :class:`UnknownEvent`
-carrying the raw payload, so a new server event never breaks a client. Stream-only
-previews are in :mod:`.previews`, what a turn returns in :mod:`.turn`.
+carrying the raw payload, so a new server event never breaks a client. This module
+defines the session status and span events and re-exports every other event class: the
+agent's output is in :mod:`.agent_events`, the echoes of what a client sent in
+:mod:`.user_events`, stream-only previews in :mod:`.previews`, what a turn returns in
+:mod:`.turn`.
 """
 
 from __future__ import annotations
@@ -13,10 +16,26 @@ from typing import Any
 
 import attrs
 
-from ._base import extra_field, finish_model
+from ._base import extra_field
+from .agent_events import (
+    AgentCustomToolUseEvent,
+    AgentMcpToolResultEvent,
+    AgentMcpToolUseEvent,
+    AgentMessageEvent,
+    AgentThinkingEvent,
+    AgentToolResultEvent,
+    AgentToolUseEvent,
+)
 from .event_base import ContentBlock, Event, UnknownEvent, join_text
 from .previews import EventDeltaEvent, EventStartEvent
 from .session import Usage
+from .user_events import (
+    UserCustomToolResultEvent,
+    UserInterruptEvent,
+    UserMessageEvent,
+    UserToolConfirmationEvent,
+    UserToolResultEvent,
+)
 
 __all__ = [
     "EVENT_TYPES",
@@ -52,9 +71,7 @@ __all__ = [
 # -- session status ----------------------------------------------------------------------
 
 
-# Response models are dict-based (slots=False): the converter builds them in one step from
-# the decoded JSON object, at the cost of some memory per instance (see _base.py).
-@attrs.frozen(slots=False)
+@attrs.frozen
 class StopReason:
     """Why a session went idle: ``type`` is ``end_turn``, ``requires_action``, ... (open set).
 
@@ -71,7 +88,7 @@ class StopReason:
     extra: Mapping[str, Any] = extra_field()
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class SessionStatusRunningEvent(Event):
     """``session.status_running``: a turn started.
 
@@ -84,7 +101,7 @@ class SessionStatusRunningEvent(Event):
     status: str | None = None
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class SessionStatusIdleEvent(Event):
     """``session.status_idle``: the turn ended (``stop_reason.type == "end_turn"``) or waits
     for input (``"requires_action"``). Older servers send ``status`` instead of a reason.
@@ -101,7 +118,7 @@ class SessionStatusIdleEvent(Event):
     status: str | None = None
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class SessionStatusRescheduledEvent(Event):
     """``session.status_rescheduled``: the session moved to another worker; nothing to do.
 
@@ -113,7 +130,7 @@ class SessionStatusRescheduledEvent(Event):
     type: str = "session.status_rescheduled"
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class SessionStatusTerminatedEvent(Event):
     """``session.status_terminated``: the session is over for good; streams stop here.
 
@@ -126,7 +143,7 @@ class SessionStatusTerminatedEvent(Event):
     reason: str | None = None
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class SessionErrorInfo:
     """The ``error`` of a ``session.error`` event (a bare string in older servers).
 
@@ -144,7 +161,7 @@ class SessionErrorInfo:
     extra: Mapping[str, Any] = extra_field()
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class SessionErrorEvent(Event):
     """``session.error``: something failed inside the session.
 
@@ -168,7 +185,7 @@ class SessionErrorEvent(Event):
 # -- spans -------------------------------------------------------------------------------
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class ModelUsage:
     """Usage of one model request: token counts, or ``credits`` on newer servers.
 
@@ -186,7 +203,7 @@ class ModelUsage:
     extra: Mapping[str, Any] = extra_field()
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class SpanModelRequestStartEvent(Event):
     """``span.model_request_start``: the agent called its model.
 
@@ -200,7 +217,7 @@ class SpanModelRequestStartEvent(Event):
     span_id: str | None = None
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class SpanModelRequestEndEvent(Event):
     """``span.model_request_end``: a model call finished, with its usage.
 
@@ -216,209 +233,6 @@ class SpanModelRequestEndEvent(Event):
     is_error: bool | None = None
     model_usage: ModelUsage | None = None
     usage: Usage | None = None
-
-
-# -- agent output ------------------------------------------------------------------------
-
-
-@attrs.frozen(slots=False)
-class AgentMessageEvent(Event):
-    """``agent.message``: (a part of) the agent's reply; :attr:`text` joins its text blocks.
-
-    Example::
-
-        if isinstance(event, AgentMessageEvent): print(event.text)
-    """
-
-    type: str = "agent.message"
-    content: list[ContentBlock] = attrs.field(factory=list)
-
-    @property
-    def text(self) -> str:
-        """The text of the message's text blocks."""
-        return join_text(self.content)
-
-
-@attrs.frozen(slots=False)
-class AgentThinkingEvent(Event):
-    """``agent.thinking``: reasoning shown while the agent works (``content`` or ``thinking``).
-
-    Example::
-
-        if isinstance(event, AgentThinkingEvent): print("thinking:", event.text)
-    """
-
-    type: str = "agent.thinking"
-    content: list[ContentBlock] = attrs.field(factory=list)
-    thinking: str | None = None
-
-    @property
-    def text(self) -> str:
-        """The thinking text, whichever field carried it."""
-        return self.thinking if self.thinking is not None else join_text(self.content)
-
-
-@attrs.frozen(slots=False)
-class AgentToolUseEvent(Event):
-    """``agent.tool_use``: the agent runs a built-in tool (``Bash``, ``Read``, ...).
-
-    Example::
-
-        if isinstance(event, AgentToolUseEvent): print(event.name, event.input)
-    """
-
-    type: str = "agent.tool_use"
-    name: str | None = None
-    input: dict[str, Any] = attrs.field(factory=dict)
-    evaluated_permission: str | None = None
-    requires_confirmation: bool | None = None
-    tool_use_id: str | None = None
-    tool_name: str | None = None
-    tool_input: dict[str, Any] | None = None
-
-
-@attrs.frozen(slots=False)
-class AgentToolResultEvent(Event):
-    """``agent.tool_result``: what a built-in tool returned (``output`` on older servers).
-
-    Example::
-
-        if isinstance(event, AgentToolResultEvent) and event.is_error: print("tool failed")
-    """
-
-    type: str = "agent.tool_result"
-    tool_use_id: str | None = None
-    content: list[ContentBlock] = attrs.field(factory=list)
-    is_error: bool | None = None
-    output: str | None = None
-
-
-@attrs.frozen(slots=False)
-class AgentCustomToolUseEvent(Event):
-    """``agent.custom_tool_use``: answer with :func:`user_custom_tool_result` (``id`` as key).
-
-    Example::
-
-        if isinstance(event, AgentCustomToolUseEvent):
-            await client.sessions.events.send(sid, [user_custom_tool_result(event.id, "42")])
-    """
-
-    type: str = "agent.custom_tool_use"
-    name: str | None = None
-    input: dict[str, Any] = attrs.field(factory=dict)
-
-
-@attrs.frozen(slots=False)
-class AgentMcpToolUseEvent(Event):
-    """``agent.mcp_tool_use``: the agent calls a tool of an MCP server.
-
-    Example::
-
-        if isinstance(event, AgentMcpToolUseEvent): print(event.mcp_server_name, event.name)
-    """
-
-    type: str = "agent.mcp_tool_use"
-    mcp_server_name: str | None = None
-    name: str | None = None
-    input: dict[str, Any] = attrs.field(factory=dict)
-    mcp_tool_use_id: str | None = None
-
-
-@attrs.frozen(slots=False)
-class AgentMcpToolResultEvent(Event):
-    """``agent.mcp_tool_result``: an MCP tool's answer.
-
-    Example::
-
-        if isinstance(event, AgentMcpToolResultEvent): print(join_text(event.content))
-    """
-
-    type: str = "agent.mcp_tool_result"
-    mcp_server_name: str | None = None
-    mcp_tool_use_id: str | None = None
-    content: list[ContentBlock] = attrs.field(factory=list)
-    is_error: bool | None = None
-
-
-# -- echoes of what was sent -----------------------------------------------------------
-
-
-@attrs.frozen(slots=False)
-class UserMessageEvent(Event):
-    """``user.message`` as stored by the server (the echo of what was sent).
-
-    Example::
-
-        sent = await client.sessions.events.send(sid, [user_message("hi")])
-        assert sent[0].text == "hi"
-    """
-
-    type: str = "user.message"
-    content: list[ContentBlock] = attrs.field(factory=list)
-
-    @property
-    def text(self) -> str:
-        """The text of the message's text blocks."""
-        return join_text(self.content)
-
-
-@attrs.frozen(slots=False)
-class UserInterruptEvent(Event):
-    """``user.interrupt`` as stored by the server.
-
-    Example::
-
-        [echo] = await client.sessions.events.send(sid, [user_interrupt()])
-    """
-
-    type: str = "user.interrupt"
-    reason: str | None = None
-
-
-@attrs.frozen(slots=False)
-class UserToolConfirmationEvent(Event):
-    """``user.tool_confirmation`` as stored by the server.
-
-    Example::
-
-        [echo] = await client.sessions.events.send(sid, [user_tool_confirmation(tid, "allow")])
-        assert echo.result == "allow"
-    """
-
-    type: str = "user.tool_confirmation"
-    tool_use_id: str | None = None
-    result: str | None = None
-    deny_message: str | None = None
-
-
-@attrs.frozen(slots=False)
-class UserToolResultEvent(Event):
-    """``user.tool_result`` as stored by the server (results of a self-hosted worker's tools).
-
-    Example::
-
-        if isinstance(event, UserToolResultEvent): print(event.tool_use_id, event.is_error)
-    """
-
-    type: str = "user.tool_result"
-    tool_use_id: str | None = None
-    content: list[ContentBlock] = attrs.field(factory=list)
-    is_error: bool | None = None
-
-
-@attrs.frozen(slots=False)
-class UserCustomToolResultEvent(Event):
-    """``user.custom_tool_result`` as stored by the server.
-
-    Example::
-
-        if isinstance(event, UserCustomToolResultEvent): print(event.custom_tool_use_id)
-    """
-
-    type: str = "user.custom_tool_result"
-    custom_tool_use_id: str | None = None
-    content: list[ContentBlock] = attrs.field(factory=list)
-    is_error: bool | None = None
 
 
 def _wire_type(cls: type[Event]) -> str:
@@ -453,5 +267,16 @@ EVENT_TYPES: dict[str, type[Event]] = {
 }
 
 
-for _cls in (StopReason, SessionErrorInfo, ModelUsage, *_STORED_EVENTS):
-    finish_model(_cls)
+for _cls in (
+    StopReason,
+    SessionStatusRunningEvent,
+    SessionStatusIdleEvent,
+    SessionStatusRescheduledEvent,
+    SessionStatusTerminatedEvent,
+    SessionErrorInfo,
+    SessionErrorEvent,
+    ModelUsage,
+    SpanModelRequestStartEvent,
+    SpanModelRequestEndEvent,
+):
+    attrs.resolve_types(_cls)

@@ -11,15 +11,13 @@ from typing import Any
 
 import attrs
 
-from ._base import extra_field, finish_model
+from ._base import extra_field
 from .event_base import ContentBlock, Event
 
 __all__ = ["ContentDelta", "DeltaTarget", "EventDeltaEvent", "EventStartEvent"]
 
 
-# Response models are dict-based (slots=False): the converter builds them in one step from
-# the decoded JSON object, at the cost of some memory per instance (see _base.py).
-@attrs.frozen(slots=False)
+@attrs.frozen
 class DeltaTarget:
     """The event an ``event_start`` announces (``id`` is shared with the final event).
 
@@ -33,7 +31,7 @@ class DeltaTarget:
     extra: Mapping[str, Any] = extra_field()
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class EventStartEvent(Event):
     """``event_start``: a preview of an event being produced starts (stream only, not stored).
 
@@ -58,7 +56,7 @@ class EventStartEvent(Event):
         return None if self.event is None else self.event.type
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class ContentDelta:
     """One increment of a preview: ``content`` is appended to block ``index``.
 
@@ -73,7 +71,7 @@ class ContentDelta:
     extra: Mapping[str, Any] = extra_field()
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class EventDeltaEvent(Event):
     """``event_delta``: a piece of a previewed event. The complete event follows anyway and is
     the source of truth; previews are for showing progress.
@@ -95,4 +93,4 @@ class EventDeltaEvent(Event):
 
 
 for _cls in (DeltaTarget, EventStartEvent, ContentDelta, EventDeltaEvent):
-    finish_model(_cls)
+    attrs.resolve_types(_cls)

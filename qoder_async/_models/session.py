@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from ._base import extra_field, finish_model, request_id_field
+from ._base import extra_field
 
 __all__ = [
     "AgentModel",
@@ -39,9 +39,7 @@ class AgentRef:
     type: str = "agent"
 
 
-# Response models are dict-based (slots=False): the converter builds them in one step from
-# the decoded JSON object, at the cost of some memory per instance (see _base.py).
-@attrs.frozen(slots=False)
+@attrs.frozen
 class AgentModel:
     """The model an agent runs on. Older API generations send only a string id.
 
@@ -55,7 +53,7 @@ class AgentModel:
     extra: Mapping[str, Any] = extra_field()
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class SessionAgent:
     """The agent snapshot a session was created with.
 
@@ -91,7 +89,7 @@ class SessionAgent:
         return self.model.id if isinstance(self.model, AgentModel) else self.model
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class CacheCreation:
     """Prompt-cache write counts inside :class:`Usage`.
 
@@ -105,7 +103,7 @@ class CacheCreation:
     extra: Mapping[str, Any] = extra_field()
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class Usage:
     """Usage counters. Token counts (older docs, SDK) or ``total_credits`` (newer); any subset.
 
@@ -124,7 +122,7 @@ class Usage:
     extra: Mapping[str, Any] = extra_field()
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class SessionStats:
     """Timing statistics of a session.
 
@@ -138,14 +136,16 @@ class SessionStats:
     extra: Mapping[str, Any] = extra_field()
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class Session:
     """A hosted agent session.
 
     Only ``id`` is required; every other field is optional because the three published
     generations of the API disagree on which ones exist. ``status`` is an open string
     (``idle``, ``running``, ``processing``, ``canceling``, ``rescheduling``, ``terminated``, ...).
-    Unknown response fields are kept in ``extra``.
+    Unknown response fields are kept in ``extra``. ``request_id`` is the ``x-request-id`` of
+    the response the session came from (``None`` when built otherwise); like ``extra`` it plays
+    no part in equality or repr.
 
     Example::
 
@@ -175,12 +175,14 @@ class Session:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     extra: Mapping[str, Any] = extra_field()
-    _request_id: str | None = request_id_field()
+    request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class DeletedSession:
     """Result of ``sessions.delete``; both documented bodies mean the session is gone.
+
+    ``request_id`` is the ``x-request-id`` of the response (not part of equality or repr).
 
     Example::
 
@@ -191,12 +193,14 @@ class DeletedSession:
     type: str | None = None
     deleted: bool | None = None
     extra: Mapping[str, Any] = extra_field()
-    _request_id: str | None = request_id_field()
+    request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class SessionCancelResult:
     """Result of ``sessions.cancel`` (``status`` is the literal ``"canceling"`` today).
+
+    ``request_id`` is the ``x-request-id`` of the response (not part of equality or repr).
 
     Example::
 
@@ -207,7 +211,7 @@ class SessionCancelResult:
     type: str | None = None
     status: str | None = None
     extra: Mapping[str, Any] = extra_field()
-    _request_id: str | None = request_id_field()
+    request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
 for _cls in (
@@ -221,4 +225,4 @@ for _cls in (
     DeletedSession,
     SessionCancelResult,
 ):
-    finish_model(_cls)
+    attrs.resolve_types(_cls)

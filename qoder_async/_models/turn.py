@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import attrs
 
 from .events import AgentMessageEvent, Event, SessionErrorEvent, StopReason
@@ -12,21 +14,23 @@ __all__ = ["EventList", "TurnResult"]
 class EventList(list[Event]):
     """The events ``events.send`` stored, in order; a ``list`` that knows its request id.
 
+    ``request_id`` is the ``x-request-id`` of the response the events came from; like any
+    attribute of a ``list`` subclass it plays no part in equality.
+
     Example::
 
         sent = await client.sessions.events.send("sess_1", [user_message("hi")])
-        print(sent[0].id, qoder_async.request_id_of(sent))
+        print(sent[0].id, sent.request_id)
     """
 
-    __slots__ = ("_request_id",)
+    __slots__ = ("request_id",)
 
-    def __init__(self, events: list[Event] | tuple[Event, ...] = ()) -> None:
+    def __init__(self, events: Iterable[Event] = (), *, request_id: str | None = None) -> None:
         super().__init__(events)
-        self._request_id: str | None = None
+        self.request_id = request_id
 
 
-# Dict-based like the other response models (see _base.py).
-@attrs.frozen(slots=False)
+@attrs.frozen
 class TurnResult:
     """What :meth:`AsyncEventsAPI.run_turn` saw: the reply and every event of the turn.
 

@@ -16,7 +16,8 @@ from collections.abc import Awaitable, Callable
 import anyio
 from aiohttp import web
 
-from ..testing._server import DEFAULT_TOKEN, ApiError, FakeQoderServer
+from ..testing._server import DEFAULT_TOKEN, FakeQoderServer
+from ..testing._wire import ApiError
 from ._common import EXIT_OK, UsageError
 
 __all__ = ["STATS_PATH", "fake_server_command", "serve_stats"]

@@ -1,1 +1,1 @@
-"""API resources: declarations of endpoints on top of the one request pipeline."""
+"""API resources: declarations of endpoints on top of the one send path."""

@@ -1,18 +1,21 @@
-"""What every resource shares: a handle on the client's pipeline."""
+"""What every resource shares: a handle on the client's send path, and the raw-response view."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
-if TYPE_CHECKING:
-    from .._pagination import AsyncPaginator
-    from .._pipeline import Pipeline
-    from .._raw import RawResponse
-
+from .._pagination import AsyncPaginator, Page
+from .._responses import Parser
 from .._validation import path_segment
 
+if TYPE_CHECKING:
+    from .._raw import RawResponse
+    from .._send import Requester
+
 __all__ = ["RawResponseView", "Resource", "session_path"]
+
+T = TypeVar("T")
 
 
 def session_path(session_id: object, suffix: str = "") -> str:
@@ -22,12 +25,40 @@ def session_path(session_id: object, suffix: str = "") -> str:
 
 
 class Resource:
-    """Base of the resource namespaces (``client.sessions``, ...); holds the pipeline only."""
+    """Base of the resource namespaces (``client.sessions``, ...); holds the send path only.
 
-    __slots__ = ("_pipeline",)
+    An endpoint method validates its own arguments and hands method, path, body, query and
+    result parser to :meth:`_request` (or :meth:`_list`); ``options`` are the caller's
+    per-call :class:`RequestOptions`.
+    """
 
-    def __init__(self, pipeline: Pipeline) -> None:
-        self._pipeline = pipeline
+    __slots__ = ("_requester",)
+
+    def __init__(self, requester: Requester) -> None:
+        self._requester = requester
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        parse: Parser[T],
+        options: Mapping[str, Any],
+        *,
+        body: Any = None,
+        query: Mapping[str, Any] | None = None,
+    ) -> T:
+        return await self._requester.request(
+            method, path, parse, body=body, query=query, options=options
+        )
+
+    def _list(
+        self,
+        path: str,
+        parse: Parser[Page[T]],
+        query: Mapping[str, Any],
+        options: Mapping[str, Any],
+    ) -> AsyncPaginator[T]:
+        return AsyncPaginator(self._requester, path, parse, query, options)
 
     @property
     def with_raw_response(self) -> RawResponseView:
@@ -43,7 +74,7 @@ class Resource:
             )
             assert raw.status == 201 and raw.parse().id.startswith("sess_")
         """
-        return RawResponseView(type(self)(self._pipeline.raw()))
+        return RawResponseView(type(self)(self._requester.with_raw_response()))
 
 
 class RawResponseView:

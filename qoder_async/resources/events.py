@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import APITimeoutError, InvalidParameterError, ParameterTypeError
 from .._models._converter import structurer
@@ -27,12 +27,16 @@ from .._models.inbound import (
 )
 from .._models.turn import EventList, TurnResult
 from .._options import check_timeout
-from .._pagination import AsyncPaginator, Page, page_parser
+from .._pagination import AsyncPaginator, page_parser
 from .._streaming import EventStream
-from .._types import NOT_GIVEN, NotGiven
-from .._validation import check_idempotency_key, check_int_range
+from .._validation import check_int_range
 from ._base import Resource, session_path
 from ._listing import check_cursor_value, check_str_list, list_query
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .._options import RequestOptions
 
 __all__ = ["AsyncEventsAPI", "events_body"]
 
@@ -41,13 +45,13 @@ _event_page = page_parser(_event)
 _INBOUND = (UserMessage, UserInterrupt, UserToolConfirmation, UserCustomToolResult)
 
 
-def _event_list(data: Any) -> EventList:
+def _event_list(data: Any, request_id: str | None) -> EventList:
     if type(data) is not dict:
         raise TypeError(f"expected {{'data': [...]}}, got {type(data).__name__}")
     items = data.get("data")
     if type(items) is not list:
         raise TypeError("the response has no 'data' array of events")
-    return EventList([_event(item) for item in items])
+    return EventList([_event(item) for item in items], request_id=request_id)
 
 
 def events_body(events: object) -> list[dict[str, Any]]:
@@ -95,17 +99,18 @@ class AsyncEventsAPI(Resource):
         self,
         session_id: str,
         events: Sequence[InboundEvent | Mapping[str, Any]],
-        *,
-        idempotency_key: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> EventList:
         """Send events (``POST /sessions/{id}/events``); returns the events as stored.
 
-        ``events`` are helpers (:func:`user_message`, :func:`user_interrupt`,
-        :func:`user_tool_confirmation`, :func:`user_custom_tool_result`) or dicts with a
-        ``type``. The agent's output arrives on :meth:`stream` (or :meth:`list`), not here.
+        The agent's output arrives on :meth:`stream` (or :meth:`list`), not here.
+
+        Args:
+            session_id: the ``sess_...`` id.
+            events: helpers (:func:`user_message`, :func:`user_interrupt`,
+                :func:`user_tool_confirmation`, :func:`user_custom_tool_result`) or dicts
+                with a ``type``.
+            options: per-call :class:`RequestOptions`.
 
         Example::
 
@@ -114,18 +119,7 @@ class AsyncEventsAPI(Resource):
         """
         path = session_path(session_id, "/events")
         body = {"events": events_body(events)}
-        if idempotency_key is not None:
-            idempotency_key = check_idempotency_key(idempotency_key)
-        return await self._pipeline.request(
-            "POST",
-            path,
-            _event_list,
-            body=body,
-            idempotency_key=idempotency_key,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-        )
+        return await self._request("POST", path, _event_list, options, body=body)
 
     def list(
         self,
@@ -138,15 +132,23 @@ class AsyncEventsAPI(Resource):
         before_id: str | None = None,
         page: str | None = None,
         created_at: Mapping[str, Any] | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[Event]:
         """Every event of a session, oldest first by default, fetched page by page.
 
-        ``types`` keeps only those event types; ``created_at`` bounds the time
-        (``{"gte": datetime, "lt": datetime}``). Arguments are checked here, before
-        anything is sent; nothing is sent until you iterate.
+        Arguments are checked here, before anything is sent; nothing is sent until you
+        iterate.
+
+        Args:
+            session_id: the ``sess_...`` id.
+            limit: page size (1-100).
+            order: ``"asc"`` or ``"desc"``.
+            types: keep only these event types.
+            after_id: start after this event id.
+            before_id: walk backward from this event id.
+            page: an opaque page cursor to start from.
+            created_at: time bounds (``{"gte": datetime, "lt": datetime}``).
+            options: per-call :class:`RequestOptions`, applied to every page.
 
         Example::
 
@@ -164,20 +166,7 @@ class AsyncEventsAPI(Resource):
         )
         if types is not None:
             query["types[]"] = check_str_list("types", types)
-        pipeline = self._pipeline
-
-        async def fetch(params: dict[str, Any]) -> Page[Event]:
-            return await pipeline.request(
-                "GET",
-                path,
-                _event_page,
-                query=params,
-                timeout=timeout,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            )
-
-        return AsyncPaginator(fetch, query)
+        return self._list(path, _event_page, query, options)
 
     def stream(
         self,
@@ -213,7 +202,7 @@ class AsyncEventsAPI(Resource):
         if event_deltas is not None:
             query["event_deltas[]"] = check_str_list("event_deltas", event_deltas)
         return EventStream(
-            self._pipeline,
+            self._requester,
             path,
             _event,
             query=query,

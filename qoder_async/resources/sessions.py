@@ -1,4 +1,4 @@
-"""``client.sessions``: the Sessions endpoints, declared on the request pipeline."""
+"""``client.sessions``: the Sessions endpoints, declared on the send path."""
 
 from __future__ import annotations
 
@@ -7,38 +7,37 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .._bulk import BulkProgress, BulkResult, create_many
 from .._errors import ParameterTypeError
-from .._models._converter import structurer
+from .._models._converter import response_parser, structurer
 from .._models.session import AgentRef, DeletedSession, Session, SessionCancelResult
-from .._pagination import AsyncPaginator, Page, page_parser
-from .._pipeline import Pipeline
+from .._pagination import AsyncPaginator, page_parser
+from .._responses import Parser
+from .._send import Requester
+from .._session_params import SessionCreateParams, session_create_body
 from .._types import NOT_GIVEN, NotGiven
-from .._validation import (
-    check_agent,
-    check_id,
-    check_id_list,
-    check_idempotency_key,
-    check_int_range,
-    check_metadata,
-    check_optional_str,
-    check_resources,
-)
+from .._validation import check_id, check_int_range, check_metadata, check_optional_str
 from ._base import Resource, session_path
 from ._listing import check_str_list, list_query
 from .events import AsyncEventsAPI
 
 if TYPE_CHECKING:
-    from .._bulk import BulkProgress, BulkResult, SessionCreateParams
+    from typing_extensions import Unpack
+
+    from .._options import RequestOptions
 
 __all__ = ["AsyncSessionsAPI"]
 
-_session = structurer(Session)
+_session = response_parser(Session)
+_session_page = page_parser(structurer(Session))
 
 
 class AsyncSessionsAPI(Resource):
     """Sessions: create, retrieve, list, update, archive, delete, cancel; ``events`` below.
 
-    Reach it as ``client.sessions``.
+    Reach it as ``client.sessions``. Every method also takes the per-call
+    :class:`RequestOptions` as keyword arguments (``timeout``, ``max_retries``,
+    ``idempotency_key``, ``extra_headers``, ``extra_query``, ``extra_body``).
 
     Example::
 
@@ -52,9 +51,9 @@ class AsyncSessionsAPI(Resource):
     events: AsyncEventsAPI
     """A session's events: send, list, stream, run_turn (see :class:`AsyncEventsAPI`)."""
 
-    def __init__(self, pipeline: Pipeline) -> None:
-        super().__init__(pipeline)
-        self.events = AsyncEventsAPI(pipeline)
+    def __init__(self, requester: Requester) -> None:
+        super().__init__(requester)
+        self.events = AsyncEventsAPI(requester)
 
     async def create(
         self,
@@ -67,10 +66,7 @@ class AsyncSessionsAPI(Resource):
         memory_store_ids: Sequence[str] | None = None,
         resources: Sequence[Mapping[str, Any]] | None = None,
         vault_ids: Sequence[str] | None = None,
-        idempotency_key: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Session:
         """Create a session (``POST /sessions``); it starts ``idle``.
 
@@ -78,6 +74,17 @@ class AsyncSessionsAPI(Resource):
         sent at all. The call carries an ``Idempotency-Key`` (a fresh UUID4 unless you pass
         ``idempotency_key``) that every retry repeats, so retries never create a second
         session.
+
+        Args:
+            agent: an ``agent_...`` id, an :class:`AgentRef` pinning a version, or its dict.
+            environment_id: the ``env_...`` id the session runs in.
+            title: a display title.
+            metadata: up to 16 string keys and values.
+            delta_flush_interval_ms: how often streamed previews are flushed (50-5000).
+            memory_store_ids: memory stores to attach.
+            resources: files or repositories to mount (``{"type": "file", "file_id": ...}``).
+            vault_ids: vaults whose credentials the agent may use.
+            options: per-call :class:`RequestOptions`.
 
         Example::
 
@@ -98,24 +105,11 @@ class AsyncSessionsAPI(Resource):
             resources=resources,
             vault_ids=vault_ids,
         )
-        if idempotency_key is not None:
-            idempotency_key = check_idempotency_key(idempotency_key)
-        return await self._pipeline.request(
-            "POST",
-            "/sessions",
-            _session,
-            body=body,
-            idempotency_key=idempotency_key,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-        )
+        return await self._send_create(body, options)
 
-    async def _create_checked(self, body: dict[str, Any], idempotency_key: str) -> Session:
-        """``create`` for a body that ``session_create_body`` already built (``create_many``)."""
-        return await self._pipeline.request(
-            "POST", "/sessions", _session, body=body, idempotency_key=idempotency_key
-        )
+    async def _send_create(self, body: dict[str, Any], options: Mapping[str, Any]) -> Session:
+        # create_many checks its items before they take a slot, then sends them through here.
+        return await self._request("POST", "/sessions", _session, options, body=body)
 
     def create_many(
         self,
@@ -134,11 +128,12 @@ class AsyncSessionsAPI(Resource):
 
         ``items`` (mappings of ``create``'s arguments, or :class:`SessionCreateParams`; an
         iterable or async iterable) is consumed lazily: at most ``concurrency`` items, plus
-        half as many again (at least 4), are pulled ahead of the results. Every item goes through
-        :meth:`create` (validation, retries, idempotency key); a failure becomes that item's
-        result and the batch goes on.
+        half as many again (at least 4), are pulled ahead of the results. Every item goes
+        through :meth:`create` (validation, retries, idempotency key); a failure becomes that
+        item's result and the batch goes on.
 
         Args:
+            items: the sessions to create.
             concurrency: requests in flight at most (keep it within the client's
                 ``max_connections``).
             rate_limit: starts per second (retries included), or ``None``; the API
@@ -152,6 +147,7 @@ class AsyncSessionsAPI(Resource):
                 seconds and once at the end.
             adaptive: on 429/503 answers or connection failures, halve the allowed
                 concurrency and rate for the whole batch, then recover gradually.
+            progress_interval: seconds between ``on_progress`` calls.
 
         Breaking out of the loop or cancelling it cancels the requests in flight; use
         ``contextlib.aclosing`` to have that happen at the ``break`` itself.
@@ -164,10 +160,10 @@ class AsyncSessionsAPI(Resource):
             async for r in client.sessions.create_many(items, concurrency=16, key_fn=keys):
                 print(r.index, r.session.id if r.ok else r.error)
         """
-        from .._bulk import create_many
-
+        sessions = type(self)
         return create_many(
-            self,
+            self._requester,
+            lambda requester: sessions(requester)._send_create,
             items,
             concurrency=concurrency,
             rate_limit=rate_limit,
@@ -180,28 +176,18 @@ class AsyncSessionsAPI(Resource):
 
     # -- lifecycle ----------------------------------------------------------------------
 
-    async def retrieve(
-        self,
-        session_id: str,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> Session:
+    async def retrieve(self, session_id: str, **options: Unpack[RequestOptions]) -> Session:
         """Fetch one session (``GET /sessions/{id}``).
+
+        Args:
+            session_id: the ``sess_...`` id.
+            options: per-call :class:`RequestOptions`.
 
         Example::
 
             session = await client.sessions.retrieve("sess_019e3bb1e8c171fd9abbb1477ffb84cc")
         """
-        return await self._pipeline.request(
-            "GET",
-            session_path(session_id),
-            _session,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-        )
+        return await self._request("GET", session_path(session_id), _session, options)
 
     def list(
         self,
@@ -215,16 +201,23 @@ class AsyncSessionsAPI(Resource):
         page: str | None = None,
         after_id: str | None = None,
         before_id: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[Session]:
         """Every session (newest first by default), fetched page by page as you iterate.
 
-        ``limit`` is the page size (1-100); archived sessions are left out unless
-        ``include_archived``; ``statuses`` keeps only those statuses; ``created_at`` bounds
-        the creation time (``{"gte": datetime}``). Arguments are checked here; nothing is
-        sent until you iterate.
+        Arguments are checked here; nothing is sent until you iterate.
+
+        Args:
+            limit: page size (1-100).
+            include_archived: also list archived sessions.
+            order: ``"asc"`` or ``"desc"`` by creation time.
+            statuses: keep only these statuses.
+            agent_id: keep only sessions of this agent.
+            created_at: bounds on the creation time (``{"gte": datetime, "lt": datetime}``).
+            page: an opaque page cursor to start from.
+            after_id: start after this session id.
+            before_id: walk backward from this session id.
+            options: per-call :class:`RequestOptions`, applied to every page.
 
         Example::
 
@@ -247,20 +240,7 @@ class AsyncSessionsAPI(Resource):
             query["statuses[]"] = check_str_list("statuses", statuses)
         if agent_id is not None:
             query["agent_id"] = check_id("agent_id", agent_id, "agent_")
-        pipeline = self._pipeline
-
-        async def fetch(params: dict[str, Any]) -> Page[Session]:
-            return await pipeline.request(
-                "GET",
-                "/sessions",
-                _session_page,
-                query=params,
-                timeout=timeout,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            )
-
-        return AsyncPaginator(fetch, query)
+        return self._list("/sessions", _session_page, query, options)
 
     async def update(
         self,
@@ -269,14 +249,16 @@ class AsyncSessionsAPI(Resource):
         title: str | NotGiven | None = NOT_GIVEN,
         metadata: Mapping[str, str | None] | NotGiven | None = NOT_GIVEN,
         delta_flush_interval_ms: int | NotGiven = NOT_GIVEN,
-        idempotency_key: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Session:
         """Change a session (``POST /sessions/{id}``); only the fields you pass are sent.
 
-        ``title=None`` clears the title; in ``metadata`` a key set to ``None`` is removed.
+        Args:
+            session_id: the ``sess_...`` id.
+            title: the new title; ``None`` clears it.
+            metadata: keys to set; a key set to ``None`` is removed.
+            delta_flush_interval_ms: the new preview flush interval (50-5000).
+            options: per-call :class:`RequestOptions`.
 
         Example::
 
@@ -295,156 +277,77 @@ class AsyncSessionsAPI(Resource):
             body["delta_flush_interval_ms"] = check_int_range(
                 "delta_flush_interval_ms", delta_flush_interval_ms, 50, 5000
             )
-        return await self._pipeline.request(
-            "POST",
-            path,
-            _session,
-            body=body,
-            idempotency_key=_key(idempotency_key),
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-        )
+        return await self._request("POST", path, _session, options, body=body)
 
-    async def archive(
-        self,
-        session_id: str,
-        *,
-        idempotency_key: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> Session:
+    async def archive(self, session_id: str, **options: Unpack[RequestOptions]) -> Session:
         """Archive a session (``POST /sessions/{id}/archive``): kept, but out of default lists
         and closed to new events.
+
+        Args:
+            session_id: the ``sess_...`` id.
+            options: per-call :class:`RequestOptions`.
 
         Example::
 
             session = await client.sessions.archive(session.id)
             print(session.archived_at)
         """
-        return await self._pipeline.request(
-            "POST",
-            session_path(session_id, "/archive"),
-            _session,
-            idempotency_key=_key(idempotency_key),
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-        )
+        return await self._request("POST", session_path(session_id, "/archive"), _session, options)
 
-    async def delete(
-        self,
-        session_id: str,
-        *,
-        idempotency_key: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> DeletedSession:
+    async def delete(self, session_id: str, **options: Unpack[RequestOptions]) -> DeletedSession:
         """Delete a session and its events for good (``DELETE /sessions/{id}``).
 
         Both published answers (``"deleted": true`` and ``"type": "session_deleted"``) give
         ``deleted=True``.
+
+        Args:
+            session_id: the ``sess_...`` id.
+            options: per-call :class:`RequestOptions`.
 
         Example::
 
             gone = await client.sessions.delete(session.id)
             assert gone.deleted
         """
-        return await self._pipeline.request(
-            "DELETE",
-            session_path(session_id),
-            _deleted_parser(session_id),
-            idempotency_key=_key(idempotency_key),
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-        )
+        path = session_path(session_id)
+        return await self._request("DELETE", path, _deleted_parser(session_id), options)
 
     async def cancel(
-        self,
-        session_id: str,
-        *,
-        idempotency_key: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        self, session_id: str, **options: Unpack[RequestOptions]
     ) -> SessionCancelResult:
         """Cancel the running turn (``POST /sessions/{id}/cancel``); a no-op when idle.
 
         The session goes back to ``idle`` and stays usable: wait for ``session.status_idle``
         on the stream. (``status`` is the literal ``"canceling"``.)
 
+        Args:
+            session_id: the ``sess_...`` id.
+            options: per-call :class:`RequestOptions`.
+
         Example::
 
             result = await client.sessions.cancel(session.id)
         """
-        return await self._pipeline.request(
-            "POST",
-            session_path(session_id, "/cancel"),
-            _cancel_parser(session_id),
-            idempotency_key=_key(idempotency_key),
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-        )
+        path = session_path(session_id, "/cancel")
+        return await self._request("POST", path, _cancel_parser(session_id), options)
 
 
-_session_page = page_parser(_session)
-_deleted = structurer(DeletedSession)
-_cancelled = structurer(SessionCancelResult)
+_deleted = response_parser(DeletedSession)
+_cancelled = response_parser(SessionCancelResult)
 
 
-def _key(idempotency_key: str | None) -> str | None:
-    return None if idempotency_key is None else check_idempotency_key(idempotency_key)
-
-
-def _deleted_parser(session_id: str) -> Callable[[Any], DeletedSession]:
-    def parse(data: Any) -> DeletedSession:
-        result = _deleted({} if data is None else data)
+def _deleted_parser(session_id: str) -> Parser[DeletedSession]:
+    def parse(data: Any, request_id: str | None) -> DeletedSession:
+        result = _deleted({} if data is None else data, request_id)
         # A 2xx means gone; only an explicit ``"deleted": false`` says otherwise.
         return attrs.evolve(result, id=result.id or session_id, deleted=result.deleted is not False)
 
     return parse
 
 
-def _cancel_parser(session_id: str) -> Callable[[Any], SessionCancelResult]:
-    def parse(data: Any) -> SessionCancelResult:
-        result = _cancelled({} if data is None else data)
+def _cancel_parser(session_id: str) -> Parser[SessionCancelResult]:
+    def parse(data: Any, request_id: str | None) -> SessionCancelResult:
+        result = _cancelled({} if data is None else data, request_id)
         return result if result.id else attrs.evolve(result, id=session_id)
 
     return parse
-
-
-def session_create_body(
-    *,
-    agent: object,
-    environment_id: object,
-    title: object = None,
-    metadata: object = None,
-    delta_flush_interval_ms: object = None,
-    memory_store_ids: object = None,
-    resources: object = None,
-    vault_ids: object = None,
-) -> dict[str, Any]:
-    """Validate ``create`` arguments and build the JSON body (unset fields left out)."""
-    body: dict[str, Any] = {
-        "agent": check_agent(agent),
-        "environment_id": check_id("environment_id", environment_id, "env_"),
-    }
-    if title is not None:
-        body["title"] = check_optional_str("title", title, 1_000)
-    if metadata is not None:
-        body["metadata"] = check_metadata(metadata)
-    if delta_flush_interval_ms is not None:
-        body["delta_flush_interval_ms"] = check_int_range(
-            "delta_flush_interval_ms", delta_flush_interval_ms, 50, 5000
-        )
-    if memory_store_ids is not None:
-        body["memory_store_ids"] = check_id_list("memory_store_ids", memory_store_ids)
-    if resources is not None:
-        body["resources"] = check_resources(resources)
-    if vault_ids is not None:
-        body["vault_ids"] = check_id_list("vault_ids", vault_ids)
-    return body

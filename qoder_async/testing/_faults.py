@@ -1,7 +1,8 @@
-"""Faults the fake server can inject into the next matching requests."""
+"""Faults the fake server can inject into the next matching requests, and their effects."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -9,7 +10,9 @@ from typing import Any
 import attrs
 from aiohttp import web
 
-__all__ = ["FAULT_KEY", "STREAM_FAULTS", "Fault"]
+from ._wire import reset_connection
+
+__all__ = ["FAULT_KEY", "STREAM_FAULTS", "Fault", "FaultRules", "apply_fault", "break_stream"]
 
 #: Fault kinds the event stream applies itself, after a number of frames.
 STREAM_FAULTS = frozenset({"cut_stream", "stall_stream"})
@@ -125,3 +128,113 @@ class Fault:
         """On an event stream: after ``after_events`` frames, go silent (no heartbeats either)
         while keeping the connection open, until the client gives up on it."""
         return cls("stall_stream", count=after_events)
+
+
+@attrs.define
+class _Rule:
+    fault: Fault
+    remaining: int
+    method: str | None
+    path: str | None
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method) and (
+            self.path is None or self.path == path
+        )
+
+
+class FaultRules:
+    """The pending faults of a server, in the order they were injected."""
+
+    def __init__(self) -> None:
+        self._rules: list[_Rule] = []
+
+    def add(self, fault: Fault, times: int, method: str | None, path: str | None) -> None:
+        """Apply ``fault`` to the next ``times`` requests matching ``method``/``path``."""
+        self._rules.append(_Rule(fault, times, method, path))
+
+    def clear(self) -> None:
+        """Forget every pending fault."""
+        self._rules.clear()
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """The fault for this request, if a rule matches; spends one use of that rule."""
+        for rule in self._rules:
+            if rule.matches(method, path):
+                rule.remaining -= 1
+                if rule.remaining <= 0:
+                    self._rules.remove(rule)
+                return rule.fault
+        return None
+
+
+async def apply_fault(
+    fault: Fault, request: web.Request, request_id: str
+) -> web.StreamResponse | None:
+    """Apply ``fault`` before the handler runs: the response to send instead, or ``None`` to
+    go on handling the request (faults that act afterwards, or on the stream, also do)."""
+    kind = fault.kind
+    if kind == "delay":
+        await asyncio.sleep(fault.seconds)
+        return None
+    if kind in ("close_after", "drop_response") or kind in STREAM_FAULTS:
+        return None
+    if kind == "reset":
+        reset_connection(request)
+        raise asyncio.CancelledError
+    if kind == "truncated":
+        await _write_raw(
+            request,
+            fault.status,
+            {"Content-Length": str(fault.declared_length)},
+            fault.body,
+        )
+        raise asyncio.CancelledError
+    if kind == "trickle":
+        return await _trickle(request, fault)
+    headers = {"x-request-id": request_id, **fault.headers}
+    body = fault.body
+    if kind == "status" and body:
+        envelope = json.loads(body)
+        envelope["request_id"] = request_id
+        body = json.dumps(envelope).encode()
+    response = web.Response(status=fault.status, body=body, headers=headers)
+    if fault.content_type is not None:
+        response.content_type = fault.content_type
+    return response
+
+
+async def break_stream(request: web.Request, response: web.StreamResponse, fault: Fault) -> None:
+    """Apply a stream fault once its frame count is reached: never returns normally."""
+    if fault.kind == "stall_stream":
+        # Connected but silent (no heartbeats either) until the client gives up.
+        await asyncio.Event().wait()
+    if fault.body:
+        await response.write(fault.body)
+    reset_connection(request)
+    raise asyncio.CancelledError
+
+
+async def _write_raw(
+    request: web.Request, status: int, headers: Mapping[str, str], body: bytes
+) -> None:
+    transport = request.transport
+    if transport is None:
+        return
+    head = f"HTTP/1.1 {status} OK\r\nContent-Type: application/json\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    transport.write(head.encode() + body)
+    await asyncio.sleep(0.01)
+    transport.close()
+
+
+async def _trickle(request: web.Request, fault: Fault) -> web.StreamResponse:
+    response = web.StreamResponse(status=fault.status)
+    response.content_type = "application/json"
+    response.content_length = len(fault.body)
+    await response.prepare(request)
+    for index in range(len(fault.body)):
+        await response.write(fault.body[index : index + 1])
+        await asyncio.sleep(fault.seconds)
+    await response.write_eof()
+    return response

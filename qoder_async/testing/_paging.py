@@ -7,13 +7,9 @@ from typing import Any
 
 from aiohttp import web
 
-from ._server import ApiError
+from ._wire import bad_request
 
 __all__ = ["paginate"]
-
-
-def _bad(message: str, param: str) -> ApiError:
-    return ApiError(400, "invalid_request_error", message, param)
 
 
 def paginate(
@@ -29,33 +25,33 @@ def paginate(
     try:
         limit = int(raw_limit)
     except ValueError:
-        raise _bad("limit must be an integer.", "limit") from None
+        raise bad_request("limit must be an integer.", "limit") from None
     if not 1 <= limit <= 100:
-        raise _bad("limit must be between 1 and 100.", "limit")
+        raise bad_request("limit must be between 1 and 100.", "limit")
     order = query.get("order", default_order)
     if order not in ("asc", "desc"):
-        raise _bad("order must be 'asc' or 'desc'.", "order")
+        raise bad_request("order must be 'asc' or 'desc'.", "order")
     if order == "desc":
         items = items[::-1]
     cursors = [key for key in ("page", "after_id", "before_id") if key in query]
     if len(cursors) > 1:
-        raise _bad(f"{cursors[0]} and {cursors[1]} are mutually exclusive.", cursors[1])
+        raise bad_request(f"{cursors[0]} and {cursors[1]} are mutually exclusive.", cursors[1])
     ids = [item["id"] for item in items]
     start, end = 0, min(limit, len(items))
     if "page" in query:
         token = query["page"]
         if not token.startswith("page_") or not token[5:].isdigit():
-            raise _bad("page is not a valid cursor.", "page")
+            raise bad_request("page is not a valid cursor.", "page")
         start = int(token[5:])
         end = min(start + limit, len(items))
     elif "after_id" in query:
         if query["after_id"] not in ids:
-            raise _bad("after_id is not a known id.", "after_id")
+            raise bad_request("after_id is not a known id.", "after_id")
         start = ids.index(query["after_id"]) + 1
         end = min(start + limit, len(items))
     elif "before_id" in query:
         if query["before_id"] not in ids:
-            raise _bad("before_id is not a known id.", "before_id")
+            raise bad_request("before_id is not a known id.", "before_id")
         end = ids.index(query["before_id"])
         start = max(0, end - limit)
     data = items[start:end]

@@ -24,14 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from conftest import ENV
 
 from qoder_async import AsyncQoder
 from qoder_async.testing import FakeQoderServer
 
 TOKEN = "pt-reliability-secret-7f3c9a"
 PREFIX = "/api/v1/cloud"
-AGENT = "agent_019e390add9f7bac9b6cc806db46fcbd"
-ENV = "env_019e2590d33f711fabf42f2857cecd8a"
 
 SESSION = json.dumps(
     {

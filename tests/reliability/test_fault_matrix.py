@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import attrs
 import pytest
+from conftest import AGENT, ENV
 
 from qoder_async import (
     APIConnectionError,
@@ -37,8 +38,6 @@ from qoder_async import (
 from qoder_async.testing import FakeQoderServer, Fault
 
 from ._servers import (
-    AGENT,
-    ENV,
     SESSION,
     TOKEN,
     Behaviour,
@@ -256,7 +255,7 @@ async def exercise(row: Row, *, times: int) -> Run:
         attempts = len(starts)
         seen = server.requests[before:]
         sessions = len(server.sessions) if isinstance(server, FakeQoderServer) else None
-        assert client._pipeline.pool.in_flight() == 0, "a failed call left a connection acquired"
+        assert client.transport.in_flight() == 0, "a failed call left a connection acquired"
         # The pool is healthy: with the fault gone, the next call just works.
         if isinstance(server, FakeQoderServer):
             server.clear_faults()
@@ -265,7 +264,7 @@ async def exercise(row: Row, *, times: int) -> Run:
         if serve == REFUSED:
             await stack.enter_async_context(FakeQoderServer(token=TOKEN, port=server.port))
         await create(client)
-        assert client._pipeline.pool.in_flight() == 0
+        assert client.transport.in_flight() == 0
     return Run(
         error=error,
         attempts=attempts,
@@ -326,7 +325,7 @@ async def test_a_huge_body_is_not_buffered(chunked: bool) -> None:
         # The client stopped reading at the limit: the rest of the 100 MB was never sent
         # (what is in flight is kernel socket buffers, a few MB at most).
         assert server.bytes_sent < limit + 24 * 1024 * 1024
-        assert client._pipeline.pool.in_flight() == 0
+        assert client.transport.in_flight() == 0
         await create(client)
 
 
@@ -357,7 +356,7 @@ async def test_the_deadline_bounds_a_failing_call(fault: Fault) -> None:
             with pytest.raises((APITimeoutError, InternalServerError)):
                 await create(client)
             assert time.monotonic() - started < deadline + SLACK
-            assert client._pipeline.pool.in_flight() == 0
+            assert client.transport.in_flight() == 0
 
 
 async def test_a_429_storm_over_concurrent_calls_honours_retry_after() -> None:
@@ -370,7 +369,7 @@ async def test_a_429_storm_over_concurrent_calls_honours_retry_after() -> None:
             started = time.monotonic()
             await asyncio.gather(*(create(client) for _ in range(calls)))
             elapsed = time.monotonic() - started
-            assert client._pipeline.pool.in_flight() == 0
+            assert client.transport.in_flight() == 0
         assert len(server.requests) == 3 * calls
         assert len(server.sessions) == calls
         assert [r.delay for r in retries] == [pytest.approx(0.05)] * (2 * calls)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from conftest import AGENT, ENV
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +27,7 @@ from qoder_async import (
 )
 from qoder_async.testing import FakeQoderServer
 
-from ._servers import AGENT, ENV, TOKEN
+from ._servers import TOKEN
 
 pytestmark = pytest.mark.anyio
 

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import anyio
 import pytest
+from conftest import AGENT, ENV
 
 import qoder_async
 from qoder_async import AsyncQoder, ClientClosedError, QoderError
 from qoder_async.testing import FakeQoderServer, Fault
 
-from ._servers import AGENT, ENV, THREAD_NAME, TOKEN, ThreadedFakeServer
+from ._servers import THREAD_NAME, TOKEN, ThreadedFakeServer
 
 pytestmark = pytest.mark.anyio
 
@@ -52,7 +53,7 @@ async def test_cancelling_1000_in_flight_calls_leaves_nothing_behind() -> None:
     with threaded as server:
         threaded.call(lambda: server.inject(Fault.delay(30), times=1000))
         async with server.client(max_connections=100) as client:
-            pool = client._pipeline.pool
+            pool = client.transport
             with anyio.fail_after(20):
                 async with anyio.create_task_group() as group:
                     for _ in range(1000):
@@ -62,7 +63,7 @@ async def test_cancelling_1000_in_flight_calls_leaves_nothing_behind() -> None:
                     assert pool.in_flight() == 100
                     group.cancel_scope.cancel()
             assert pool.in_flight() == 0
-            assert not pool.session().connector._waiters
+            assert not pool.http_session.connector._waiters
             await anyio.sleep(0.05)  # let aborted transports finish closing
             assert pending_tasks(baseline) == []
             assert len(server.requests) == 100

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import AGENT, ENV
 
 from qoder_async import (
     APIConnectionError,
@@ -27,8 +28,6 @@ from qoder_async import (
 from qoder_async.testing import FakeQoderServer, Fault
 
 from ._servers import (
-    AGENT,
-    ENV,
     TOKEN,
     ScriptedServer,
     ok,
@@ -131,8 +130,7 @@ async def test_the_token_is_in_no_repr_or_str() -> None:
             objects = [
                 client,
                 view,
-                client._pipeline.config,
-                view._pipeline.config,
+                client.transport,
                 client.sessions,
                 raw_response,
                 RetryPolicy(),
@@ -166,7 +164,6 @@ async def test_tls_verification_is_on_by_default(certificate, caplog) -> None:
     async with tls_server(certificate) as server:
         assert server.base_url.startswith("https://")
         async with server.client(retry=RetryPolicy.disabled()) as client:
-            assert client._pipeline.pool.session().connector._ssl is True
             with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
                 await client.sessions.create(agent=AGENT, environment_id=ENV)
         assert server.requests == []  # the handshake failed: no header, no token was sent
@@ -196,7 +193,6 @@ async def test_turning_verification_off_is_explicit_and_logged(certificate, capl
     caplog.set_level(logging.WARNING, logger="qoder_async")
     async with tls_server(certificate) as server, server.client(verify_ssl=False) as client:
         await client.sessions.create(agent=AGENT, environment_id=ENV)
-        assert client._pipeline.pool.session().connector._ssl is False
         [warning] = [r for r in caplog.records if "verification is disabled" in r.getMessage()]
         assert warning.levelno == logging.WARNING
         assert f"https://127.0.0.1:{server.port}" in warning.getMessage()

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import anyio
 import attrs
 import pytest
+from conftest import AGENT, ENV
 
 from qoder_async import (
     AsyncQoder,
@@ -30,7 +31,7 @@ from qoder_async import (
 )
 from qoder_async.testing import FakeQoderServer, Fault
 
-from ._servers import AGENT, ENV, TOKEN, ScriptedServer, ThreadedFakeServer, slow_event_stream
+from ._servers import TOKEN, ScriptedServer, ThreadedFakeServer, slow_event_stream
 
 pytestmark = pytest.mark.anyio
 
@@ -148,7 +149,7 @@ async def test_stream_fault(row: StreamRow) -> None:
         assert positions == sorted(positions)
         # Bounded: the events take agent_delay each; reconnect delays and timeouts on top.
         assert elapsed < 12 * row.agent_delay + row.idle_timeout * (row.connections - 1) + SLACK
-        assert client._pipeline.pool.in_flight() == 0
+        assert client.transport.in_flight() == 0
         await client.sessions.create(agent=AGENT, environment_id=ENV)
 
 
@@ -172,7 +173,7 @@ async def test_slow_frames_are_not_cut_by_the_call_timeout() -> None:
         assert time.monotonic() - started > 0.2 * 3
         assert [e.id for e in events] == ["evt_1", "evt_2", "evt_3"]
         assert stream.reconnects == 0 and len(server.requests) == 1
-        assert client._pipeline.pool.in_flight() == 0
+        assert client.transport.in_flight() == 0
 
 
 # -- bulk --------------------------------------------------------------------------------
@@ -198,9 +199,9 @@ async def test_cancelling_a_batch_returns_every_connection() -> None:
                     while len(server.requests) < 16:
                         await anyio.sleep(0.01)
                     group.cancel_scope.cancel()
-            pool = client._pipeline.pool
+            pool = client.transport
             assert pool.in_flight() == 0
-            assert not pool.session().connector._waiters
+            assert not pool.http_session.connector._waiters
             await anyio.sleep(0.05)
             current = asyncio.current_task()
             assert [t for t in asyncio.all_tasks() - baseline if t is not current] == []

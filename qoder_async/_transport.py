@@ -1,0 +1,356 @@
+"""The transport seam: how one HTTP request reaches the network and its response comes back.
+
+The send path (:mod:`._send`) builds a :class:`Request` and hands it to an
+:class:`AsyncTransport`; everything above the seam (auth, idempotency keys, retries, error
+mapping of statuses, parsing) is the send path's, everything below it (sockets, TLS, the
+connection pool) the transport's. A transport raises only qoder_async errors:
+:class:`APIConnectionError` (or :class:`APITimeoutError`) when no usable response arrived,
+:class:`ClientClosedError` when it was closed underneath a request.
+
+:class:`AiohttpTransport` is the production transport: one pooled ``aiohttp.ClientSession``,
+created lazily inside the running loop, closed only if it created it. A transport of your own
+(tracing, recording, an in-memory fake) implements the two methods of the protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import ssl
+import weakref
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import aiohttp
+import attrs
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from ._errors import APIConnectionError, APITimeoutError, ClientClosedError, QoderError, truncate
+
+__all__ = ["AiohttpTransport", "AsyncTransport", "Request", "Response"]
+
+_log = logging.getLogger("qoder_async")
+
+#: Longest wait to open a TCP (and TLS) connection, whatever the total timeout.
+CONNECT_TIMEOUT = 10.0
+_CHUNK = 65536
+
+
+@attrs.define
+class Request:
+    """One attempt of a call, as the transport sees it.
+
+    ``timeout`` bounds the whole attempt, from asking for a connection to the last byte of
+    the body; ``read_timeout`` bounds every single wait for bytes (a stream's watchdog).
+    ``path`` is the API path (``/sessions/sess_1``), for messages; ``url`` is what is sent.
+
+    Example::
+
+        Request("GET", "https://api.example/v1/sessions", "/sessions", {"Accept": "*/*"})
+    """
+
+    method: str
+    url: str
+    path: str
+    headers: Mapping[str, str]
+    params: Mapping[str, Any] | None = None
+    content: bytes | None = None
+    timeout: float | None = None
+    read_timeout: float | None = None
+
+
+class Response(Protocol):
+    """What a transport returns: the status and headers, and the body still to be read.
+
+    The caller reads the body with :meth:`read` (all of it) or :meth:`read_chunk` (a stream)
+    and then calls :meth:`close`, which hands a fully read connection back to the pool.
+    """
+
+    status: int
+    headers: Mapping[str, str]
+
+    async def read(self, limit: int) -> bytes | None:
+        """The whole body, or ``None`` (and the connection dropped) if it exceeds ``limit``."""
+        ...
+
+    async def read_chunk(self) -> bytes:
+        """The next bytes of the body as they arrive; ``b""`` at its end."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection (reused when the body was read to its end)."""
+        ...
+
+
+@runtime_checkable
+class AsyncTransport(Protocol):
+    """Sends requests: the seam between the send path and the network.
+
+    Example::
+
+        class Recording:
+            def __init__(self, inner: AsyncTransport) -> None:
+                self.inner, self.sent = inner, []
+
+            async def send(self, request: Request) -> Response:
+                self.sent.append((request.method, request.path))
+                return await self.inner.send(request)
+
+            async def aclose(self) -> None:
+                await self.inner.aclose()
+
+        client = AsyncQoder(transport=Recording(AiohttpTransport()))
+    """
+
+    async def send(self, request: Request) -> Response:
+        """Send ``request`` and return its response with the body unread."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release every connection; called by the client's ``aclose``."""
+        ...
+
+
+# -- aiohttp ---------------------------------------------------------------------------------
+
+# Sessions inherited across fork(): closing them in the child would also shut the parent's
+# TLS streams, and letting them be collected would warn "Unclosed client session". Keep them.
+_ABANDONED_AFTER_FORK: list[aiohttp.ClientSession] = []
+_LIVE: weakref.WeakSet[AiohttpTransport] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for transport in list(_LIVE):
+        transport._forget_pool()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+@functools.lru_cache(maxsize=64)
+def _client_timeout(total: float | None, read: float | None) -> aiohttp.ClientTimeout:
+    connect = CONNECT_TIMEOUT if total is None else min(total, CONNECT_TIMEOUT)
+    # sock_connect rather than connect: the latter arms a timer even for a pooled connection.
+    return aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
+
+
+class AiohttpTransport:
+    """The production transport: one pooled ``aiohttp.ClientSession``.
+
+    The session is created on first use inside the running loop (an aiohttp session made
+    outside a loop binds to the wrong one), and after ``os.fork()`` the child starts a
+    fresh one instead of sharing the parent's sockets. A session you pass in is yours: it is
+    used as it is and never closed here.
+
+    Args:
+        max_connections: size of the connection pool.
+        http_session: an ``aiohttp.ClientSession`` you own.
+        verify_ssl: ``False`` or an ``ssl.SSLContext`` changes TLS verification.
+        trace_configs: ``aiohttp.TraceConfig`` objects for the session we create.
+
+    Example::
+
+        transport = AiohttpTransport(max_connections=200)
+        async with AsyncQoder(transport=transport) as client:
+            ...
+            print(transport.in_flight())
+    """
+
+    def __init__(
+        self,
+        *,
+        max_connections: int = 100,
+        http_session: aiohttp.ClientSession | None = None,
+        verify_ssl: bool | ssl.SSLContext = True,
+        trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
+    ) -> None:
+        self._max_connections = max_connections
+        self._ssl = verify_ssl
+        self._trace_configs = list(trace_configs) if trace_configs else None
+        self._owned = http_session is None
+        self._session = http_session
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.closed = False
+        _LIVE.add(self)
+
+    @property
+    def owns_session(self) -> bool:
+        """Whether the ``ClientSession`` is created (and so closed) by this transport."""
+        return self._owned
+
+    @property
+    def http_session(self) -> aiohttp.ClientSession | None:
+        """The ``ClientSession`` in use; ``None`` until the first request creates it."""
+        return self._session
+
+    def in_flight(self) -> int:
+        """Connections currently checked out of the pool (0 when idle)."""
+        session = self._session
+        connector = None if session is None or session.closed else session.connector
+        # ``_acquired`` is the only count aiohttp keeps when limit_per_host is 0.
+        return 0 if connector is None else len(connector._acquired)
+
+    async def send(self, request: Request) -> Response:
+        """Send ``request``; aiohttp and OS failures come out as qoder_async errors."""
+        session = self._current_session()
+        try:
+            response = await session.request(
+                request.method,
+                request.url,
+                params=request.params,
+                data=request.content,
+                headers=request.headers,
+                timeout=_client_timeout(request.timeout, request.read_timeout),
+                allow_redirects=False,
+            )
+        except asyncio.CancelledError:
+            if self.closed and not _cancel_requested():
+                # aclose() cancels aiohttp's waiters for a free connection: nobody cancelled
+                # this task, so it must not end as if it had been.
+                raise ClientClosedError(
+                    "the client was closed while the request waited for a connection"
+                ) from None
+            raise
+        except _FAILURES as exc:
+            raise self._error(exc, request) from exc
+        return _AiohttpResponse(response, request, self)
+
+    def _current_session(self) -> aiohttp.ClientSession:
+        if self.closed:
+            raise ClientClosedError("the client is closed; create a new AsyncQoder")
+        session = self._session
+        loop = asyncio.get_running_loop()
+        if session is not None and self._loop is loop:
+            return session
+        if session is None:
+            session = self._session = self._create()
+        elif not self._owned:
+            if session.closed:
+                raise ClientClosedError("the injected aiohttp ClientSession is closed")
+        elif self._loop is not loop:
+            closed = self._loop is not None and self._loop.is_closed()
+            other = "a closed event loop" if closed else "another event loop"
+            raise QoderError(
+                f"this client's connection pool belongs to {other}; "
+                "create the client inside the loop that uses it (one client per loop)"
+            )
+        self._loop = loop
+        return session
+
+    def _create(self) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            limit=self._max_connections, limit_per_host=0, ttl_dns_cache=300, ssl=self._ssl
+        )
+        return aiohttp.ClientSession(
+            connector=connector,
+            trace_configs=self._trace_configs,
+            # No cookies: the API sets none, and a jar would leak state between callers.
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+
+    def _forget_pool(self) -> None:
+        if self._owned and self._session is not None:
+            _ABANDONED_AFTER_FORK.append(self._session)
+            self._session = None
+            self._loop = None
+
+    def _error(self, exc: BaseException, request: Request) -> QoderError:
+        if isinstance(exc, aiohttp.ClientResponseError):
+            _redact_request_info(exc)
+        where = f"{request.method} {request.path}"
+        if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
+            limit = request.timeout if request.read_timeout is None else request.read_timeout
+            after = f" after {limit:g} s" if limit is not None else ""
+            return APITimeoutError(f"{where} timed out{after}")
+        if self.closed:
+            return ClientClosedError("the client was closed while the request was in flight")
+        if not isinstance(exc, (aiohttp.ClientError, OSError)):
+            # A RuntimeError of an open pool is a bug somewhere, not a network failure.
+            raise exc
+        # A certificate that does not verify will not verify on the next attempt either.
+        permanent = isinstance(
+            exc, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)
+        )
+        text = str(exc)
+        reason = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        return APIConnectionError(
+            f"{where} failed: {truncate(reason, 300)}", retryable=not permanent
+        )
+
+    async def aclose(self) -> None:
+        """Close the session if this transport created it; an injected one is left open."""
+        if self.closed:
+            return
+        self.closed = True
+        session, self._session = self._session, None
+        if session is not None and self._owned and not session.closed:
+            await session.close()
+
+
+class _AiohttpResponse:
+    __slots__ = ("_request", "_response", "_transport", "headers", "status")
+
+    def __init__(
+        self, response: aiohttp.ClientResponse, request: Request, transport: AiohttpTransport
+    ) -> None:
+        self._response = response
+        self._request = request
+        self._transport = transport
+        self.status = response.status
+        self.headers: Mapping[str, str] = response.headers
+
+    async def read(self, limit: int) -> bytes | None:
+        response = self._response
+        length = response.content_length
+        try:
+            if length is not None:
+                return await response.read() if length <= limit else None
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.content.iter_chunked(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    return None
+                chunks.append(chunk)
+            return b"".join(chunks)
+        except _FAILURES as exc:
+            raise self._transport._error(exc, self._request) from exc
+
+    async def read_chunk(self) -> bytes:
+        try:
+            return await self._response.content.readany()
+        except _FAILURES as exc:
+            raise self._transport._error(exc, self._request) from exc
+
+    def close(self) -> None:
+        response = self._response
+        if response.content.at_eof():
+            response.release()
+        else:
+            response.close()
+
+
+#: What aiohttp raises when no usable response arrived (RuntimeError: a session closed under us).
+_FAILURES = (TimeoutError, asyncio.TimeoutError, aiohttp.ClientError, OSError, RuntimeError)
+
+
+def _redact_request_info(exc: aiohttp.ClientResponseError) -> None:
+    # aiohttp keeps the request headers, Authorization included, in the exception's
+    # request_info and shows them in its repr; the exception stays chained to ours.
+    info = exc.request_info
+    if "Authorization" not in info.headers:
+        return
+    headers = CIMultiDict(info.headers)
+    headers["Authorization"] = "<redacted>"
+    exc.request_info = aiohttp.RequestInfo(
+        info.url, info.method, CIMultiDictProxy(headers), info.real_url
+    )
+
+
+def _cancel_requested() -> bool:
+    """Whether the current task was asked to cancel (always assumed so on Python 3.10)."""
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)
+    return cancelling is None or cancelling() > 0
