@@ -46,7 +46,7 @@ from ._errors import (
 from ._hooks import ErrorInfo, Hooks, RequestInfo, ResponseInfo, RetryInfo
 from ._models._base import request_id_of
 from ._models._converter import to_dict
-from ._models.events import (
+from ._models.agent_events import (
     AgentCustomToolUseEvent,
     AgentMcpToolResultEvent,
     AgentMcpToolUseEvent,
@@ -54,8 +54,9 @@ from ._models.events import (
     AgentThinkingEvent,
     AgentToolResultEvent,
     AgentToolUseEvent,
-    ContentBlock,
-    Event,
+)
+from ._models.event_base import ContentBlock, Event, UnknownEvent
+from ._models.events import (
     ModelUsage,
     SessionErrorEvent,
     SessionErrorInfo,
@@ -66,12 +67,6 @@ from ._models.events import (
     SpanModelRequestEndEvent,
     SpanModelRequestStartEvent,
     StopReason,
-    UnknownEvent,
-    UserCustomToolResultEvent,
-    UserInterruptEvent,
-    UserMessageEvent,
-    UserToolConfirmationEvent,
-    UserToolResultEvent,
 )
 from ._models.inbound import (
     UserCustomToolResult,
@@ -96,6 +91,13 @@ from ._models.session import (
     Usage,
 )
 from ._models.turn import EventList, TurnResult
+from ._models.user_events import (
+    UserCustomToolResultEvent,
+    UserInterruptEvent,
+    UserMessageEvent,
+    UserToolConfirmationEvent,
+    UserToolResultEvent,
+)
 from ._options import RequestOptions
 from ._pagination import AsyncPaginator, Page
 from ._raw import RawResponse

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from ._errors import APIResponseValidationError, APIStatusError, status_error_class, truncate
 
-__all__ = ["Parser", "parse_success", "status_error", "text_excerpt"]
+__all__ = ["Parser", "malformed", "parse_success", "status_error", "text_excerpt"]
 
 T = TypeVar("T")
 
@@ -24,23 +24,28 @@ def parse_success(status: int, raw: bytes, request_id: str | None, parse: Parser
     try:
         data = json.loads(raw) if raw else None
     except (ValueError, RecursionError) as exc:
-        raise APIResponseValidationError(
-            f"HTTP {status} response is not valid JSON: {truncate(text_excerpt(raw), 200)!r}",
-            status_code=status,
-            body=truncate(text_excerpt(raw)),
-            request_id=request_id,
-        ) from exc
+        excerpt = truncate(text_excerpt(raw), 200)
+        raise malformed(f"is not valid JSON: {excerpt!r}", status, raw, request_id) from exc
     try:
         return parse(data, request_id)
     except Exception as exc:
         # cattrs raises a zoo of exception types for bad shapes; callers get one.
-        raise APIResponseValidationError(
-            f"HTTP {status} response does not match the documented shape: "
-            f"{truncate(_validation_reason(exc), 300)}",
-            status_code=status,
-            body=truncate(text_excerpt(raw)),
-            request_id=request_id,
+        reason = truncate(_validation_reason(exc), 300)
+        raise malformed(
+            f"does not match the documented shape: {reason}", status, raw, request_id
         ) from exc
+
+
+def malformed(
+    problem: str, status: int, raw: bytes, request_id: str | None
+) -> APIResponseValidationError:
+    """The error for a 2xx response whose body ``problem`` (a phrase) says what is wrong."""
+    return APIResponseValidationError(
+        f"HTTP {status} response {problem}",
+        status_code=status,
+        body=truncate(text_excerpt(raw)),
+        request_id=request_id,
+    )
 
 
 def text_excerpt(raw: bytes) -> str:

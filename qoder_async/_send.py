@@ -36,7 +36,6 @@ from ._errors import (
     AuthenticationError,
     InvalidParameterError,
     TokenProviderError,
-    truncate,
 )
 from ._hooks import ErrorInfo, Hooks, RequestInfo, ResponseInfo, RetryInfo
 from ._options import (
@@ -47,7 +46,7 @@ from ._options import (
     checked_extra_query,
 )
 from ._raw import RawResponse
-from ._responses import Parser, parse_success, status_error, text_excerpt
+from ._responses import Parser, malformed, parse_success, status_error
 from ._retry import RetryPolicy, describe, retry_call
 from ._transport import AsyncTransport, Request, Response
 from ._types import NOT_GIVEN, NotGiven, Secret, TokenProvider
@@ -80,56 +79,26 @@ class ClientConfig:
     hooks: Hooks | None
 
 
+@attrs.define
 class Call:
-    """One logical call: the same headers and idempotency key for every attempt."""
+    """One logical call: the same headers and idempotency key for every attempt, and the
+    state the retry loop keeps across them (see :class:`._retry.Attempts`)."""
 
-    __slots__ = (
-        "attempt",
-        "backoff_base",
-        "content",
-        "deadline",
-        "headers",
-        "idempotency_key",
-        "max_retries",
-        "method",
-        "min_delay",
-        "params",
-        "path",
-        "read_timeout",
-        "refreshable",
-        "timeout",
-        "url",
-    )
-
-    def __init__(
-        self,
-        method: str,
-        path: str,
-        url: str,
-        headers: dict[str, str],
-        params: Mapping[str, Any] | None,
-        content: bytes | None,
-        idempotency_key: str | None,
-        timeout: float | None,
-        max_retries: int,
-        deadline: float | None,
-        refreshable: bool,
-    ) -> None:
-        self.method = method
-        self.path = path
-        self.url = url
-        self.headers = headers
-        self.params = params
-        self.content = content
-        self.idempotency_key = idempotency_key
-        self.timeout = timeout
-        self.read_timeout: float | None = None
-        self.max_retries = max_retries
-        self.deadline = deadline
-        self.refreshable = refreshable
-        self.attempt = 0
-        self.backoff_base = 0
-        self.min_delay = 0.0
+    method: str
+    path: str
+    url: str
+    headers: dict[str, str]
+    params: Mapping[str, Any] | None
+    content: bytes | None
+    idempotency_key: str | None
+    timeout: float | None
+    max_retries: int
+    deadline: float | None
+    refreshable: bool
+    read_timeout: float | None = None
+    attempt: int = 0
+    backoff_base: int = 0
+    min_delay: float = 0.0
 
 
 class Requester:
@@ -355,13 +324,9 @@ class Requester:
         if not success:
             raise status_error(status, body, response_headers, request_id)
         if parse is None:
-            raise APIResponseValidationError(
-                f"GET {call.path}: expected {_EVENT_STREAM}, got "
-                f"{response_headers.get('Content-Type', '')!r:.80}",
-                status_code=status,
-                body=truncate(text_excerpt(body)),
-                request_id=request_id,
-            )
+            got = response_headers.get("Content-Type", "")
+            problem = f"to GET {call.path} is not {_EVENT_STREAM} but {got!r:.80}"
+            raise malformed(problem, status, body, request_id)
         if self.raw:
             return RawResponse(status, response_headers, request_id, elapsed, body, parse)
         return parse_success(status, body, request_id, parse)

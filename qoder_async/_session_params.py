@@ -68,7 +68,6 @@ class SessionCreateParams:
 
 
 def session_create_body(
-    *,
     agent: object,
     environment_id: object,
     title: object = None,

@@ -17,12 +17,11 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Callable, Mapping
-from types import TracebackType
 from typing import Any
 
 from ._errors import APIConnectionError, APIError, APIResponseValidationError, truncate
 from ._models._event_hooks import unknown_event
-from ._models.events import Event
+from ._models.event_base import Event
 from ._models.previews import EventDeltaEvent, EventStartEvent
 from ._send import Requester
 from ._sse import DEFAULT_MAX_FRAME_CHARS, FrameTooLargeError, ServerSentEvent, SSEDecoder
@@ -188,12 +187,7 @@ class EventStream:
                 raise
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
     def __aiter__(self) -> EventStream:

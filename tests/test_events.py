@@ -36,7 +36,7 @@ from qoder_async import (
     user_tool_confirmation,
 )
 from qoder_async._models._converter import structurer
-from qoder_async._models.events import Event
+from qoder_async._models.event_base import Event
 from qoder_async.testing import FakeQoderServer, Fault
 
 pytestmark = pytest.mark.anyio

@@ -52,20 +52,11 @@ def parse_timestamp(value: object) -> datetime:
 def parse_optional_timestamp(value: object, _: object = None) -> datetime | None:
     """:func:`parse_timestamp` for an optional field (``None`` stays ``None``); a cattrs hook.
 
-    Most timestamps are parsed here; the native path is repeated so that they cost one call.
-
     Example::
 
         >>> parse_optional_timestamp(None) is None
         True
     """
-    if type(value) is str and _NATIVE and len(value) > 18 and value[10] in "Tt":
-        try:
-            parsed = _fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
     return None if value is None else parse_timestamp(value)
 
 

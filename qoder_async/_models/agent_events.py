@@ -12,6 +12,7 @@ import attrs
 from .event_base import ContentBlock, Event, join_text
 
 __all__ = [
+    "AGENT_EVENTS",
     "AgentCustomToolUseEvent",
     "AgentMcpToolResultEvent",
     "AgentMcpToolUseEvent",
@@ -141,7 +142,8 @@ class AgentMcpToolResultEvent(Event):
     is_error: bool | None = None
 
 
-for _cls in (
+#: The events of this module, for the type table in :mod:`.events`.
+AGENT_EVENTS: tuple[type[Event], ...] = (
     AgentMessageEvent,
     AgentThinkingEvent,
     AgentToolUseEvent,
@@ -149,5 +151,6 @@ for _cls in (
     AgentCustomToolUseEvent,
     AgentMcpToolUseEvent,
     AgentMcpToolResultEvent,
-):
+)
+for _cls in AGENT_EVENTS:
     attrs.resolve_types(_cls)

@@ -3,10 +3,10 @@
 Every event is an :class:`Event`; the converter picks the subclass from ``type``
 (:data:`EVENT_TYPES`), and anything it does not know becomes an :class:`UnknownEvent`
 carrying the raw payload, so a new server event never breaks a client. This module
-defines the session status and span events and re-exports every other event class: the
-agent's output is in :mod:`.agent_events`, the echoes of what a client sent in
-:mod:`.user_events`, stream-only previews in :mod:`.previews`, what a turn returns in
-:mod:`.turn`.
+defines the session status and span events and the type table: the agent's output is in
+:mod:`.agent_events`, the echoes of what a client sent in :mod:`.user_events`, the base
+classes in :mod:`.event_base`, stream-only previews in :mod:`.previews`, what a turn
+returns in :mod:`.turn`.
 """
 
 from __future__ import annotations
@@ -17,37 +17,14 @@ from typing import Any
 import attrs
 
 from ._base import extra_field
-from .agent_events import (
-    AgentCustomToolUseEvent,
-    AgentMcpToolResultEvent,
-    AgentMcpToolUseEvent,
-    AgentMessageEvent,
-    AgentThinkingEvent,
-    AgentToolResultEvent,
-    AgentToolUseEvent,
-)
-from .event_base import ContentBlock, Event, UnknownEvent, join_text
+from .agent_events import AGENT_EVENTS
+from .event_base import Event
 from .previews import EventDeltaEvent, EventStartEvent
 from .session import Usage
-from .user_events import (
-    UserCustomToolResultEvent,
-    UserInterruptEvent,
-    UserMessageEvent,
-    UserToolConfirmationEvent,
-    UserToolResultEvent,
-)
+from .user_events import USER_EVENTS
 
 __all__ = [
     "EVENT_TYPES",
-    "AgentCustomToolUseEvent",
-    "AgentMcpToolResultEvent",
-    "AgentMcpToolUseEvent",
-    "AgentMessageEvent",
-    "AgentThinkingEvent",
-    "AgentToolResultEvent",
-    "AgentToolUseEvent",
-    "ContentBlock",
-    "Event",
     "ModelUsage",
     "SessionErrorEvent",
     "SessionErrorInfo",
@@ -58,13 +35,6 @@ __all__ = [
     "SpanModelRequestEndEvent",
     "SpanModelRequestStartEvent",
     "StopReason",
-    "UnknownEvent",
-    "UserCustomToolResultEvent",
-    "UserInterruptEvent",
-    "UserMessageEvent",
-    "UserToolConfirmationEvent",
-    "UserToolResultEvent",
-    "join_text",
 ]
 
 
@@ -247,18 +217,8 @@ _STORED_EVENTS: tuple[type[Event], ...] = (
     SessionErrorEvent,
     SpanModelRequestStartEvent,
     SpanModelRequestEndEvent,
-    AgentMessageEvent,
-    AgentThinkingEvent,
-    AgentToolUseEvent,
-    AgentToolResultEvent,
-    AgentCustomToolUseEvent,
-    AgentMcpToolUseEvent,
-    AgentMcpToolResultEvent,
-    UserMessageEvent,
-    UserInterruptEvent,
-    UserToolConfirmationEvent,
-    UserToolResultEvent,
-    UserCustomToolResultEvent,
+    *AGENT_EVENTS,
+    *USER_EVENTS,
 )
 
 #: Wire ``type`` -> class; the converter's event hook looks types up here.

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import attrs
 
 from .._errors import InvalidParameterError, ParameterTypeError
-from .events import ContentBlock
+from .event_base import ContentBlock
 
 __all__ = [
     "InboundEvent",

@@ -179,7 +179,17 @@ class Session:
 
 
 @attrs.frozen
-class DeletedSession:
+class _Acknowledgement:
+    """What a write that returns no full object answers: an id, a type, and anything else."""
+
+    id: str | None = None
+    type: str | None = None
+    extra: Mapping[str, Any] = extra_field()
+    request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
+
+
+@attrs.frozen
+class DeletedSession(_Acknowledgement):
     """Result of ``sessions.delete``; both documented bodies mean the session is gone.
 
     ``request_id`` is the ``x-request-id`` of the response (not part of equality or repr).
@@ -189,15 +199,11 @@ class DeletedSession:
         assert (await client.sessions.delete(session.id)).deleted
     """
 
-    id: str | None = None
-    type: str | None = None
     deleted: bool | None = None
-    extra: Mapping[str, Any] = extra_field()
-    request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
 @attrs.frozen
-class SessionCancelResult:
+class SessionCancelResult(_Acknowledgement):
     """Result of ``sessions.cancel`` (``status`` is the literal ``"canceling"`` today).
 
     ``request_id`` is the ``x-request-id`` of the response (not part of equality or repr).
@@ -207,11 +213,7 @@ class SessionCancelResult:
         print((await client.sessions.cancel(session.id)).status)
     """
 
-    id: str | None = None
-    type: str | None = None
     status: str | None = None
-    extra: Mapping[str, Any] = extra_field()
-    request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
 for _cls in (

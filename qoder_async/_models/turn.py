@@ -6,7 +6,9 @@ from collections.abc import Iterable
 
 import attrs
 
-from .events import AgentMessageEvent, Event, SessionErrorEvent, StopReason
+from .agent_events import AgentMessageEvent
+from .event_base import Event
+from .events import SessionErrorEvent, StopReason
 
 __all__ = ["EventList", "TurnResult"]
 

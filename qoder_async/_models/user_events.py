@@ -11,6 +11,7 @@ import attrs
 from .event_base import ContentBlock, Event, join_text
 
 __all__ = [
+    "USER_EVENTS",
     "UserCustomToolResultEvent",
     "UserInterruptEvent",
     "UserMessageEvent",
@@ -97,11 +98,13 @@ class UserCustomToolResultEvent(Event):
     is_error: bool | None = None
 
 
-for _cls in (
+#: The events of this module, for the type table in :mod:`.events`.
+USER_EVENTS: tuple[type[Event], ...] = (
     UserMessageEvent,
     UserInterruptEvent,
     UserToolConfirmationEvent,
     UserToolResultEvent,
     UserCustomToolResultEvent,
-):
+)
+for _cls in USER_EVENTS:
     attrs.resolve_types(_cls)

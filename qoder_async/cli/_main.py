@@ -31,34 +31,30 @@ exit status:
 """
 
 
-def _positive_int(text: str) -> int:
+def _number(text: str, kind: type[float], low: float, high: float, what: str) -> float:
+    """``text`` as a ``kind`` in ``[low, high]``, or argparse's usage error naming ``what``."""
     try:
-        value = int(text)
+        value = kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be in {low:g}..{high:g}, got {text}")
     return value
 
 
+def _positive_int(text: str) -> int:
+    return int(_number(text, int, 1, float("inf"), "a whole number"))
+
+
 def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 <= value < float("inf"):
+    value = _number(text, float, 0, float("inf"), "a number")
+    if value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
     return value
 
 
 def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be in 0..65535, got {value}")
-    return value
+    return int(_number(text, int, 0, 65535, "a port number"))
 
 
 def _fraction(text: str) -> float:

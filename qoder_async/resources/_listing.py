@@ -57,7 +57,6 @@ def _timestamp(field: str, value: object) -> str:
 
 
 def list_query(
-    *,
     limit: object = None,
     order: object = None,
     page: object = None,

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import APITimeoutError, InvalidParameterError, ParameterTypeError
 from .._models._converter import structurer
+from .._models.agent_events import AgentMessageEvent
+from .._models.event_base import Event
 from .._models.events import (
-    AgentMessageEvent,
-    Event,
     SessionErrorEvent,
     SessionStatusIdleEvent,
     SessionStatusTerminatedEvent,
@@ -156,14 +156,7 @@ class AsyncEventsAPI(Resource):
                 print(event.text)
         """
         path = session_path(session_id, "/events")
-        query = list_query(
-            limit=limit,
-            order=order,
-            page=page,
-            after_id=after_id,
-            before_id=before_id,
-            created_at=created_at,
-        )
+        query = list_query(limit, order, page, after_id, before_id, created_at)
         if types is not None:
             query["types[]"] = check_str_list("types", types)
         return self._list(path, _event_page, query, options)

@@ -96,14 +96,14 @@ class AsyncSessionsAPI(Resource):
             )
         """
         body = session_create_body(
-            agent=agent,
-            environment_id=environment_id,
-            title=title,
-            metadata=metadata,
-            delta_flush_interval_ms=delta_flush_interval_ms,
-            memory_store_ids=memory_store_ids,
-            resources=resources,
-            vault_ids=vault_ids,
+            agent,
+            environment_id,
+            title,
+            metadata,
+            delta_flush_interval_ms,
+            memory_store_ids,
+            resources,
+            vault_ids,
         )
         return await self._send_create(body, options)
 
@@ -224,14 +224,7 @@ class AsyncSessionsAPI(Resource):
             async for session in client.sessions.list(statuses=["idle"], limit=100):
                 print(session.id, session.title)
         """
-        query = list_query(
-            limit=limit,
-            order=order,
-            page=page,
-            after_id=after_id,
-            before_id=before_id,
-            created_at=created_at,
-        )
+        query = list_query(limit, order, page, after_id, before_id, created_at)
         if include_archived is not None:
             if not isinstance(include_archived, bool):
                 raise ParameterTypeError("include_archived", "expected bool")

@@ -19,7 +19,8 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from qoder_async import APIError, APIResponseValidationError, APIStatusError, RetryPolicy, Session
 from qoder_async._errors import status_error_class
 from qoder_async._models._converter import structurer
-from qoder_async._models.events import EVENT_TYPES, Event
+from qoder_async._models.event_base import Event
+from qoder_async._models.events import EVENT_TYPES
 from qoder_async._pagination import page_parser
 from qoder_async._responses import parse_success, status_error
 from qoder_async._retry import retry_after_seconds
