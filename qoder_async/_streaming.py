@@ -31,8 +31,8 @@ __all__ = ["EventStream", "frame_event"]
 
 #: Frames that only keep the connection alive; never yielded.
 KEEPALIVE = frozenset({"heartbeat", "ping"})
-#: After one of these the session emits nothing more: the stream ends.
-TERMINAL = frozenset({"session.status_terminated"})
+#: After one of these a session's stream carries nothing more: it ends.
+SESSION_TERMINAL = frozenset({"session.status_terminated"})
 _PREVIEWS = (EventStartEvent, EventDeltaEvent)
 #: Ids remembered for dropping replays; a replay starts after the cursor, so a window is plenty.
 _SEEN_WINDOW = 10_000
@@ -114,6 +114,7 @@ class EventStream:
         "_connections",
         "_cursor",
         "_decoder",
+        "_ends_after",
         "_frames",
         "_max_frame",
         "_parse",
@@ -134,8 +135,10 @@ class EventStream:
         last_event_id: str | None = None,
         idle_timeout: float | None = 45.0,
         max_reconnects: int = 10,
+        ends_after: Callable[[Event], bool] = lambda event: event.type in SESSION_TERMINAL,
     ) -> None:
         self._requester = requester
+        self._ends_after = ends_after
         self._path = path
         self._parse = parse
         # One logical call for the stream's whole life: every reconnection is a retry of it.
@@ -247,7 +250,7 @@ class EventStream:
                 self._cursor = frame.id or None
             elif event_id:
                 self._cursor = event_id
-            if event.type in TERMINAL:
+            if self._ends_after(event):
                 self._finish()
         self._progress = True
         return event
