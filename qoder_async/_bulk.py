@@ -53,10 +53,10 @@ from ._hooks import ErrorInfo, Hooks, RetryInfo
 from ._models.session import Session
 from ._retry import retry_after_seconds
 from ._send import Requester
-from ._session_params import item_body
+from ._session_params import item_arguments
 from ._validation import check_idempotency_key
 
-__all__ = ["BulkProgress", "BulkResult", "KeyFn", "SendCreate", "create_many"]
+__all__ = ["BulkProgress", "BulkResult", "Create", "KeyFn", "create_many"]
 
 _log = logging.getLogger("qoder_async")
 
@@ -66,8 +66,8 @@ _CONGESTION = frozenset({429, 503})
 _ANSWERED = frozenset(range(400, 500)) - _CONGESTION
 
 KeyFn = Callable[[int, Any], str]
-#: Sends a checked ``sessions.create`` body with the given per-call options.
-SendCreate = Callable[[dict[str, Any], Mapping[str, Any]], Awaitable[Session]]
+#: ``sessions.create`` of the batch's own view of the client.
+Create = Callable[..., Awaitable[Session]]
 
 
 @attrs.frozen
@@ -106,7 +106,7 @@ class _Engine:
     def __init__(
         self,
         requester: Requester,
-        make_create: Callable[[Requester], SendCreate],
+        make_create: Callable[[Requester], Create],
         items: Iterable[Any] | AsyncIterable[Any],
         *,
         concurrency: int,
@@ -207,8 +207,8 @@ class _Engine:
     async def _worker(self) -> None:
         # The item's whole life is inline here: this loop is the batch's hot path, so the
         # input and the hand-over to the consumer are plain ``next()`` and deque calls.
-        # Items are validated by _prepare before they take a concurrency slot; the body it
-        # built is sent as is, through the same send path ``create`` uses.
+        # Items are validated by _prepare before they take a concurrency slot, then sent by
+        # the public ``create`` of the batch's view of the client.
         flow, ready, yielded, items = self.flow, self.ready, self.yielded, self._iterator
         window = self.window
         prepare, create = self._prepare, self._create
@@ -237,7 +237,7 @@ class _Engine:
                     return
                 index, item = pulled
             try:
-                body, key = prepare(index, item)
+                arguments, key = prepare(index, item)
             except Exception as exc:
                 self.failed += 1
                 ready.append(BulkResult(index, item, error=exc))
@@ -246,7 +246,7 @@ class _Engine:
                 try:
                     if not flow.try_acquire(state):
                         await flow.acquire(state)
-                    session = await create(body, {"idempotency_key": key})
+                    session = await create(**arguments, idempotency_key=key)
                 except Exception as exc:
                     self.failed += 1
                     if isinstance(exc, APIStatusError) and exc.status_code in _ANSWERED:
@@ -285,14 +285,14 @@ class _Engine:
             self._next_index = index + 1
             return index, item
 
-    def _prepare(self, index: int, item: Any) -> tuple[dict[str, Any], str]:
+    def _prepare(self, index: int, item: Any) -> tuple[Mapping[str, Any], str]:
         """Check an item like ``create`` would, before it takes a slot; pick its key."""
-        body, key = item_body(index, item)
+        arguments, key = item_arguments(index, item)
         if key is None:
             if self._key_fn is None:
-                return body, str(uuid.uuid4())
+                return arguments, str(uuid.uuid4())
             key = self._key_fn(index, item)
-        return body, check_idempotency_key(key)
+        return arguments, check_idempotency_key(key)
 
     # -- the hand-over to the consumer ----------------------------------------------------
 
@@ -402,7 +402,7 @@ def _check_positive(field: str, value: object, *, integer: bool = False) -> None
 
 def create_many(
     requester: Requester,
-    make_create: Callable[[Requester], SendCreate],
+    make_create: Callable[[Requester], Create],
     items: Iterable[Any] | AsyncIterable[Any],
     *,
     concurrency: int = 16,

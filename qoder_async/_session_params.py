@@ -23,7 +23,7 @@ from ._validation import (
     check_resources,
 )
 
-__all__ = ["CREATE_FIELDS", "SessionCreateParams", "item_body", "session_create_body"]
+__all__ = ["CREATE_FIELDS", "SessionCreateParams", "item_arguments", "session_create_body"]
 
 #: The parameters of ``sessions.create`` that go into the body.
 CREATE_FIELDS = (
@@ -102,8 +102,9 @@ def session_create_body(
 _ITEM_FIELDS = frozenset((*CREATE_FIELDS, "idempotency_key"))
 
 
-def item_body(index: int, item: object) -> tuple[dict[str, Any], str | None]:
-    """A batch item's create body and its own idempotency key, checked like ``create``."""
+def item_arguments(index: int, item: object) -> tuple[Mapping[str, Any], str | None]:
+    """A batch item's ``create`` arguments and its own idempotency key, checked like ``create``
+    checks them (so that a bad item fails before it takes a slot in the batch)."""
     kwargs: Mapping[str, Any]
     key: str | None
     if type(item) is dict or isinstance(item, Mapping):  # the exact type test is the cheap one
@@ -126,7 +127,8 @@ def item_body(index: int, item: object) -> tuple[dict[str, Any], str | None]:
             "items",
             f"item {index}: expected a mapping or SessionCreateParams, got {type(item).__name__}",
         )
-    return session_create_body(**kwargs), key
+    session_create_body(**kwargs)
+    return kwargs, key
 
 
 attrs.resolve_types(SessionCreateParams)
