@@ -105,10 +105,6 @@ class AsyncSessionsAPI(Resource):
             resources,
             vault_ids,
         )
-        return await self._send_create(body, options)
-
-    async def _send_create(self, body: dict[str, Any], options: Mapping[str, Any]) -> Session:
-        # create_many checks its items before they take a slot, then sends them through here.
         return await self._request("POST", "/sessions", _session, options, body=body)
 
     def create_many(
@@ -163,7 +159,7 @@ class AsyncSessionsAPI(Resource):
         sessions = type(self)
         return create_many(
             self._requester,
-            lambda requester: sessions(requester)._send_create,
+            lambda requester: sessions(requester).create,
             items,
             concurrency=concurrency,
             rate_limit=rate_limit,
