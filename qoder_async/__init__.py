@@ -52,8 +52,40 @@ from ._models.agent_events import (
     AgentMcpToolUseEvent,
     AgentMessageEvent,
     AgentThinkingEvent,
+    AgentThreadMessageReceivedEvent,
+    AgentThreadMessageSentEvent,
     AgentToolResultEvent,
     AgentToolUseEvent,
+)
+from ._models.agents import (
+    Agent,
+    AgentSkill,
+    AgentTool,
+    Effort,
+    McpServer,
+    ModelConfig,
+    Multiagent,
+    MultiagentAgent,
+)
+from ._models.deployments import (
+    BudgetLimit,
+    Deployment,
+    DeploymentRun,
+    InitialEvent,
+    PausedReason,
+    Schedule,
+    TriggerContext,
+)
+from ._models.dreams import Dream, DreamInput, DreamModel, DreamOutput, DreamUsage, OutputBehavior
+from ._models.environments import (
+    Environment,
+    EnvironmentConfig,
+    Networking,
+    Packages,
+    SelfHostedWork,
+    WorkData,
+    WorkHeartbeat,
+    WorkQueueStats,
 )
 from ._models.event_base import ContentBlock, Event, UnknownEvent
 from ._models.events import (
@@ -64,9 +96,15 @@ from ._models.events import (
     SessionStatusRescheduledEvent,
     SessionStatusRunningEvent,
     SessionStatusTerminatedEvent,
+    SessionThreadCreatedEvent,
+    SessionThreadStatusIdleEvent,
+    SessionThreadStatusRescheduledEvent,
+    SessionThreadStatusRunningEvent,
+    SessionThreadStatusTerminatedEvent,
     SpanModelRequestEndEvent,
     SpanModelRequestStartEvent,
     StopReason,
+    ThreadLifecycleEvent,
 )
 from ._models.inbound import (
     UserCustomToolResult,
@@ -78,6 +116,17 @@ from ._models.inbound import (
     user_message,
     user_tool_confirmation,
 )
+from ._models.memory_stores import Actor, Memory, MemoryStore, MemoryVersion
+from ._models.models import (
+    CapabilitySupport,
+    ContextManagementCapability,
+    EffortCapability,
+    ModelCapabilities,
+    ModelInfo,
+    ThinkingCapability,
+    ThinkingTypes,
+)
+from ._models.platform import AgentReference, DeletedObject, ErrorDetail, PlatformObject
 from ._models.previews import ContentDelta, DeltaTarget, EventDeltaEvent, EventStartEvent
 from ._models.session import (
     AgentModel,
@@ -90,6 +139,16 @@ from ._models.session import (
     SessionStats,
     Usage,
 )
+from ._models.session_resources import (
+    DeletedSessionResource,
+    FileResource,
+    GitHubRepositoryResource,
+    GitRepositoryResource,
+    MemoryStoreResource,
+    RepositoryCheckout,
+    SessionResource,
+)
+from ._models.threads import SessionThread, ThreadStats
 from ._models.turn import EventList, TurnResult
 from ._models.user_events import (
     UserCustomToolResultEvent,
@@ -104,15 +163,31 @@ from ._raw import RawResponse
 from ._retry import RetryPolicy
 from ._session_params import SessionCreateParams
 from ._streaming import EventStream
+from ._sync import Qoder
+from ._sync_loop import SyncCallInEventLoopError
+from ._sync_wrappers import SyncEventStream, SyncIterator, SyncPaginator, SyncResource
 from ._transport import AiohttpTransport, AsyncTransport, Request, Response
 from ._types import NOT_GIVEN, NotGiven, TokenProvider
 from ._version import __version__
+from .resources.agents import AsyncAgentsAPI, AsyncAgentVersionsAPI
+from .resources.deployments import (
+    AsyncDeploymentRunsAPI,
+    AsyncDeploymentsAPI,
+    AsyncDeploymentScopedRunsAPI,
+)
+from .resources.dreams import AsyncDreamsAPI
+from .resources.environments import AsyncEnvironmentsAPI, AsyncWorkAPI
 from .resources.events import AsyncEventsAPI
+from .resources.memory_stores import AsyncMemoriesAPI, AsyncMemoryStoresAPI, AsyncMemoryVersionsAPI
+from .resources.models import AsyncModelsAPI
+from .resources.session_resources import AsyncSessionResourcesAPI
 from .resources.sessions import AsyncSessionsAPI
+from .resources.threads import AsyncThreadEventsAPI, AsyncThreadsAPI
 
 __all__ = [
     # the client and its configuration
     "AsyncQoder",
+    "Qoder",
     "DEFAULT_BASE_URL",
     "RetryPolicy",
     "RequestOptions",
@@ -133,18 +208,39 @@ __all__ = [
     # resources and what they return besides models
     "AsyncSessionsAPI",
     "AsyncEventsAPI",
+    "AsyncThreadsAPI",
+    "AsyncThreadEventsAPI",
+    "AsyncSessionResourcesAPI",
     "AsyncPaginator",
     "Page",
     "EventStream",
     "RawResponse",
+    "SyncResource",
+    "SyncPaginator",
+    "SyncIterator",
+    "SyncEventStream",
     "SessionCreateParams",
     "BulkResult",
     "BulkProgress",
     "request_id_of",
     "to_dict",
+    # platform resources
+    "AsyncAgentsAPI",
+    "AsyncAgentVersionsAPI",
+    "AsyncEnvironmentsAPI",
+    "AsyncWorkAPI",
+    "AsyncMemoryStoresAPI",
+    "AsyncMemoriesAPI",
+    "AsyncMemoryVersionsAPI",
+    "AsyncDeploymentsAPI",
+    "AsyncDeploymentScopedRunsAPI",
+    "AsyncDeploymentRunsAPI",
+    "AsyncDreamsAPI",
+    "AsyncModelsAPI",
     # errors
     "QoderError",
     "ClientClosedError",
+    "SyncCallInEventLoopError",
     "InvalidParameterError",
     "ParameterTypeError",
     "APIError",
@@ -171,6 +267,67 @@ __all__ = [
     "SessionStats",
     "DeletedSession",
     "SessionCancelResult",
+    # models: threads and session resources
+    "SessionThread",
+    "ThreadStats",
+    "SessionResource",
+    "FileResource",
+    "GitHubRepositoryResource",
+    "GitRepositoryResource",
+    "MemoryStoreResource",
+    "RepositoryCheckout",
+    "DeletedSessionResource",
+    # models: agents
+    "Agent",
+    "ModelConfig",
+    "Effort",
+    "McpServer",
+    "AgentSkill",
+    "AgentTool",
+    "Multiagent",
+    "MultiagentAgent",
+    # models: environments and self-hosted work
+    "Environment",
+    "EnvironmentConfig",
+    "Networking",
+    "Packages",
+    "SelfHostedWork",
+    "WorkData",
+    "WorkHeartbeat",
+    "WorkQueueStats",
+    # models: memory stores
+    "MemoryStore",
+    "Memory",
+    "MemoryVersion",
+    "Actor",
+    # models: deployments
+    "Deployment",
+    "DeploymentRun",
+    "BudgetLimit",
+    "Schedule",
+    "PausedReason",
+    "InitialEvent",
+    "TriggerContext",
+    # models: dreams
+    "Dream",
+    "DreamInput",
+    "DreamModel",
+    "DreamOutput",
+    "DreamUsage",
+    "OutputBehavior",
+    # models: models
+    "ModelInfo",
+    "ModelCapabilities",
+    "CapabilitySupport",
+    "ContextManagementCapability",
+    "EffortCapability",
+    "ThinkingCapability",
+    "ThinkingTypes",
+    # models: shared by the platform resources
+    "PlatformObject",
+    "DeletedObject",
+    "ErrorDetail",
+    "AgentReference",
     # models: events the session emits
     "Event",
     "UnknownEvent",
@@ -183,6 +340,12 @@ __all__ = [
     "SessionStatusRescheduledEvent",
     "SessionStatusTerminatedEvent",
     "SessionErrorEvent",
+    "ThreadLifecycleEvent",
+    "SessionThreadCreatedEvent",
+    "SessionThreadStatusRunningEvent",
+    "SessionThreadStatusIdleEvent",
+    "SessionThreadStatusRescheduledEvent",
+    "SessionThreadStatusTerminatedEvent",
     "AgentMessageEvent",
     "AgentThinkingEvent",
     "AgentToolUseEvent",
@@ -190,6 +353,8 @@ __all__ = [
     "AgentMcpToolUseEvent",
     "AgentMcpToolResultEvent",
     "AgentCustomToolUseEvent",
+    "AgentThreadMessageSentEvent",
+    "AgentThreadMessageReceivedEvent",
     "UserMessageEvent",
     "UserInterruptEvent",
     "UserToolConfirmationEvent",

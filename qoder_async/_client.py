@@ -15,13 +15,19 @@ import attrs
 
 from ._errors import InvalidParameterError, ParameterTypeError
 from ._hooks import Hooks
-from ._options import check_timeout, checked_extra_headers
+from ._options import check_timeout, checked_extra_headers, scope_headers
 from ._retry import RetryPolicy
 from ._send import ClientConfig, Requester
 from ._transport import AiohttpTransport, AsyncTransport
 from ._types import NOT_GIVEN, NotGiven, Secret, TokenProvider
 from ._validation import check_int_range
 from ._version import __version__
+from .resources.agents import AsyncAgentsAPI
+from .resources.deployments import AsyncDeploymentRunsAPI, AsyncDeploymentsAPI
+from .resources.dreams import AsyncDreamsAPI
+from .resources.environments import AsyncEnvironmentsAPI
+from .resources.memory_stores import AsyncMemoryStoresAPI
+from .resources.models import AsyncModelsAPI
 from .resources.sessions import AsyncSessionsAPI
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_RESPONSE_BYTES", "AsyncQoder"]
@@ -37,6 +43,10 @@ USER_AGENT = f"qoder-async/{__version__}"
 
 class AsyncQoder:
     """Async client for the Qoder Cloud Agents API over one pooled ``aiohttp`` session.
+
+    Resources: ``sessions`` (with ``events``), ``agents`` (``versions``), ``environments``
+    (``work``), ``memory_stores`` (``memories``, ``memory_versions``), ``deployments``
+    (``runs``), ``deployment_runs``, ``dreams`` and ``models``.
 
     Args:
         api_key: a PAT (``pt-...``), or a callable / async callable returning one, called for
@@ -69,6 +79,20 @@ class AsyncQoder:
 
     sessions: AsyncSessionsAPI
     """The Sessions endpoints, see :class:`AsyncSessionsAPI`."""
+    agents: AsyncAgentsAPI
+    """Agents and their versions, see :class:`AsyncAgentsAPI`."""
+    environments: AsyncEnvironmentsAPI
+    """Environments and the self-hosted work queue, see :class:`AsyncEnvironmentsAPI`."""
+    memory_stores: AsyncMemoryStoresAPI
+    """Memory stores, memories and memory versions, see :class:`AsyncMemoryStoresAPI`."""
+    deployments: AsyncDeploymentsAPI
+    """Deployments and their runs, see :class:`AsyncDeploymentsAPI`."""
+    deployment_runs: AsyncDeploymentRunsAPI
+    """Runs across every deployment, see :class:`AsyncDeploymentRunsAPI`."""
+    dreams: AsyncDreamsAPI
+    """Dreams, see :class:`AsyncDreamsAPI`."""
+    models: AsyncModelsAPI
+    """The models an account can use, see :class:`AsyncModelsAPI`."""
 
     def __init__(
         self,
@@ -141,6 +165,13 @@ class AsyncQoder:
     def _init_view(self, requester: Requester) -> None:
         self._requester = requester
         self.sessions = AsyncSessionsAPI(requester)
+        self.agents = AsyncAgentsAPI(requester)
+        self.environments = AsyncEnvironmentsAPI(requester)
+        self.memory_stores = AsyncMemoryStoresAPI(requester)
+        self.deployments = AsyncDeploymentsAPI(requester)
+        self.deployment_runs = AsyncDeploymentRunsAPI(requester)
+        self.dreams = AsyncDreamsAPI(requester)
+        self.models = AsyncModelsAPI(requester)
 
     # -- derived views ------------------------------------------------------------------
 
@@ -310,15 +341,5 @@ def _build_headers(
         if not isinstance(default_headers, Mapping):
             raise ParameterTypeError("default_headers", "expected a mapping of str to str")
         headers.update(checked_extra_headers(default_headers, "default_headers"))
-    if workspace_id is not None:
-        if not isinstance(workspace_id, str) or not workspace_id.isprintable() or not workspace_id:
-            raise InvalidParameterError("workspace_id", "expected a non-empty printable str")
-        headers["qoder-workspace-id"] = workspace_id
-    if betas is not None:
-        if isinstance(betas, str) or not all(isinstance(b, str) and b for b in betas):
-            raise ParameterTypeError("betas", "expected a list of beta ids")
-        if any("," in b or not b.isprintable() for b in betas):
-            raise InvalidParameterError("betas", "beta ids must be printable and contain no comma")
-        if betas:
-            headers["x-qoder-beta"] = ",".join(betas)
+    headers.update(scope_headers(workspace_id, betas))
     return headers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
 from ._errors import InvalidParameterError, ParameterTypeError
@@ -15,6 +15,7 @@ __all__ = [
     "check_extra_body",
     "check_option_names",
     "check_timeout",
+    "scope_headers",
     "checked_extra_headers",
     "checked_extra_query",
 ]
@@ -33,6 +34,8 @@ class RequestOptions(TypedDict, total=False):
         extra_headers: headers added to the request (``Authorization`` is refused).
         extra_query: query parameters added to the URL.
         extra_body: JSON fields merged into the body of a write.
+        workspace_id: sent as ``qoder-workspace-id`` for this call.
+        betas: beta feature ids, sent comma-joined as ``x-qoder-beta`` for this call.
 
     Example::
 
@@ -47,6 +50,8 @@ class RequestOptions(TypedDict, total=False):
     extra_headers: Mapping[str, str]
     extra_query: Mapping[str, Any]
     extra_body: Mapping[str, Any]
+    workspace_id: str
+    betas: Sequence[str]
 
 
 _KNOWN = frozenset(RequestOptions.__annotations__)
@@ -120,3 +125,22 @@ def checked_extra_query(query: Mapping[str, Any]) -> dict[str, Any]:
                 raise InvalidParameterError(f"extra_query[{name!r:.60}]", "must be finite")
         out[name] = value
     return out
+
+
+def scope_headers(workspace_id: object, betas: object) -> dict[str, str]:
+    """The ``qoder-workspace-id`` and ``x-qoder-beta`` headers, checked (``None``: not sent)."""
+    headers: dict[str, str] = {}
+    if workspace_id is not None:
+        if not isinstance(workspace_id, str) or not workspace_id.isprintable() or not workspace_id:
+            raise InvalidParameterError("workspace_id", "expected a non-empty printable str")
+        headers["qoder-workspace-id"] = workspace_id
+    if betas is not None:
+        if isinstance(betas, (str, bytes)) or not isinstance(betas, Sequence):
+            raise ParameterTypeError("betas", "expected a list of beta ids")
+        if not all(isinstance(beta, str) and beta for beta in betas):
+            raise ParameterTypeError("betas", "expected a list of beta ids")
+        if any("," in beta or not beta.isprintable() for beta in betas):
+            raise InvalidParameterError("betas", "beta ids must be printable and contain no comma")
+        if betas:
+            headers["x-qoder-beta"] = ",".join(betas)
+    return headers

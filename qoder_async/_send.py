@@ -44,6 +44,7 @@ from ._options import (
     check_timeout,
     checked_extra_headers,
     checked_extra_query,
+    scope_headers,
 )
 from ._raw import RawResponse
 from ._responses import Parser, malformed, parse_success, status_error
@@ -87,9 +88,10 @@ class Call:
     method: str
     path: str
     url: str
-    headers: dict[str, str]
+    # The token and secrets a body may carry are never shown in a repr.
+    headers: dict[str, str] = attrs.field(repr=False)
     params: Mapping[str, Any] | None
-    content: bytes | None
+    content: bytes | None = attrs.field(repr=False)
     idempotency_key: str | None
     timeout: float | None
     max_retries: int
@@ -138,12 +140,14 @@ class Requester:
         body: Any = None,
         query: Mapping[str, Any] | None = None,
         options: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Call:
         """Build the call once: headers, body, idempotency key, the call's options.
 
-        ``path`` must already be validated and quoted by the resource that builds it.
+        ``path`` must already be validated and quoted by the resource that builds it;
+        ``headers`` are the endpoint's own (the caller's ``extra_headers`` win over them).
         """
-        headers = self._headers.copy()
+        headers = {**self._headers, **headers} if headers else self._headers.copy()
         timeout = self.config.timeout
         max_retries = self._retry.max_retries
         key = extra_headers = None
@@ -164,6 +168,8 @@ class Requester:
                 max_retries = check_int_range("max_retries", options["max_retries"], 0, 100)
             if get("idempotency_key") is not None:
                 key = check_idempotency_key(options["idempotency_key"])
+            if get("workspace_id") is not None or get("betas") is not None:
+                headers.update(scope_headers(get("workspace_id"), get("betas")))
         content = None
         if body is not None:
             try:
@@ -223,9 +229,10 @@ class Requester:
         body: Any = None,
         query: Mapping[str, Any] | None = None,
         options: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> T:
         """Send one call and return ``parse(decoded body, request id)`` (or the raw response)."""
-        call = self.prepare(method, path, body=body, query=query, options=options)
+        call = self.prepare(method, path, body=body, query=query, options=options, headers=headers)
         try:
             try:
                 result = await self._attempt(call, parse)

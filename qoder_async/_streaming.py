@@ -1,4 +1,4 @@
-"""A session's event stream that survives dropped connections.
+"""A session's (or one of its threads') event stream that survives dropped connections.
 
 :class:`EventStream` reads SSE frames (:mod:`qoder_async._sse`) off one pooled aiohttp
 connection and turns them into typed events. When the connection drops, stalls (no byte,
@@ -90,12 +90,15 @@ def _stream_error(payload: dict[str, Any]) -> APIError:
 
 
 class EventStream:
-    """Typed events of one session, live; an async iterator and an async context manager.
+    """Typed events of one session, or of one thread of it, live; an async iterator and an
+    async context manager.
 
     Entering the context opens the connection (so events sent afterwards are not missed);
-    iterating without it opens it on the first ``__anext__``. The stream ends after
-    ``session.status_terminated``, on :meth:`aclose`, or when the context exits; breaking
-    out of ``async with`` releases the connection at once.
+    iterating without it opens it on the first ``__anext__``. The stream ends after the event
+    ``ends_after`` accepts (a session's stream: ``session.status_terminated``; a thread's,
+    from ``client.sessions.threads.events.stream``: its ``session.thread_status_terminated``
+    too), on :meth:`aclose`, or when the context exits; breaking out of ``async with``
+    releases the connection at once.
 
     Example::
 

@@ -54,9 +54,10 @@ class Request:
     method: str
     url: str
     path: str
-    headers: Mapping[str, str]
+    # Headers carry the token and bodies may carry secrets: neither is ever shown in a repr.
+    headers: Mapping[str, str] = attrs.field(repr=False)
     params: Mapping[str, Any] | None = None
-    content: bytes | None = None
+    content: bytes | None = attrs.field(default=None, repr=False)
     timeout: float | None = None
     read_timeout: float | None = None
 

@@ -294,7 +294,7 @@ def test_session_error_shapes() -> None:
 
 
 def test_unknown_types_keep_the_raw_payload_and_round_trip() -> None:
-    payload = {"id": "evt_1", "type": "agent.thread_message_sent", "thread": {"x": 1}}
+    payload = {"id": "evt_1", "type": "agent.thread_context_compacted", "thread": {"x": 1}}
     event = parse_event(payload)
     assert isinstance(event, UnknownEvent) and event.raw == payload
     known = parse_event({"type": "agent.message", "content": "hi", "new_field": 1})

@@ -99,6 +99,7 @@ async def test_a_call_is_one_request_through_the_transport_without_sockets() -> 
     assert json.loads(request.content or b"") == {"agent": AGENT, "environment_id": ENV}
     assert session.id == "sess_1" and request_id_of(session) == "req_1"
     assert answer.closed and transport.closed
+    assert "pt-test" not in repr(request) and AGENT not in repr(request)  # token, body
 
 
 async def test_retries_wait_through_the_policys_sleep_and_keep_the_key() -> None:
@@ -186,3 +187,13 @@ def test_the_default_transport_is_the_aiohttp_one() -> None:
     assert isinstance(client.transport, AiohttpTransport)
     assert isinstance(client.transport, AsyncTransport)
     assert client.transport.http_session is None  # created on first use, inside the loop
+
+
+async def test_workspace_and_betas_apply_to_one_call_of_any_endpoint() -> None:
+    transport = ScriptedTransport(CannedResponse(200, SESSION), CannedResponse(200, SESSION))
+    async with client_over(transport, workspace_id="ws_default") as client:
+        await client.sessions.retrieve("sess_1", workspace_id="ws_42", betas=["a", "b"])
+        await client.sessions.retrieve("sess_1")
+    first, second = (request.headers for request in transport.sent)
+    assert first["qoder-workspace-id"] == "ws_42" and first["x-qoder-beta"] == "a,b"
+    assert second["qoder-workspace-id"] == "ws_default" and "x-qoder-beta" not in second

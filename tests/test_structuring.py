@@ -328,7 +328,7 @@ def test_events_are_discriminated_on_type() -> None:
 @pytest.mark.parametrize(
     "payload",
     [
-        {"id": "evt_1", "type": "agent.thread_message_sent", "thread": {"x": 1}},
+        {"id": "evt_1", "type": "agent.thread_context_compacted", "thread": {"x": 1}},
         {"type": 5, "id": 6},
         {"id": "evt_2"},
         {"id": "evt_3", "type": "agent.message", "content": 5, "zz": 1},

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, TypeVar
+from types import UnionType
+from typing import Any, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -50,7 +51,6 @@ from ._primitives import (
     unstructure_datetime,
 )
 from ._timestamps import parse_optional_timestamp
-from .session import AgentModel
 
 __all__ = ["converter", "response_parser", "structurer", "to_dict"]
 
@@ -194,14 +194,42 @@ def _optional_hook(type_: Any) -> Hook:
     return structure
 
 
-def _agent_model_or_str_hook(type_: Any) -> Hook:
-    # v1 sends the agent's model as its id, v3 as an object.
-    agent_model = _model_hooks(AgentModel).structure
+def _is_str_or_model(type_: Any) -> bool:
+    if get_origin(type_) not in (Union, UnionType):
+        return False
+    rest = [arg for arg in get_args(type_) if arg is not type(None)]
+    return len(rest) == 2 and str in rest and any(attrs.has(arg) for arg in rest)
 
-    def structure(value: Any, _: Any = None) -> Any:
+
+def _str_or_model_hook(type_: Any) -> Hook:
+    # A bare id or level where richer servers send an object ("model": "x" or {"id": "x"}).
+    model = next(arg for arg in get_args(type_) if arg not in (str, type(None)))
+    structure = _model_hooks(model).structure
+
+    def hook(value: Any, _: Any = None) -> Any:
         if type(value) is str or value is None:
             return value
-        return agent_model(value)
+        return structure(value)
+
+    return hook
+
+
+def _is_list(type_: Any) -> bool:
+    origin: Any = get_origin(type_)
+    return origin is list
+
+
+def _list_hook(type_: Any) -> Hook:
+    # cattrs' own list hook fails on null; the wire rule is that null is an empty list.
+    (item_type,) = get_args(type_) or (Any,)
+    item = converter.get_structure_hook(item_type)
+
+    def structure(value: Any, _: Any) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"expected a JSON array, got {type(value).__name__}")
+        return [item(entry, item_type) for entry in value]
 
     return structure
 
@@ -231,6 +259,8 @@ def _exact(type_: Any, hook: Hook) -> None:
 # Later registrations win in cattrs: generic factories first, exact hooks after them.
 converter.register_structure_hook_factory(_is_optional, _optional_hook)
 converter.register_structure_hook_factory(attrs.has, _model_hook)
+converter.register_structure_hook_factory(_is_list, _list_hook)
+converter.register_structure_hook_factory(_is_str_or_model, _str_or_model_hook)
 converter.register_structure_hook(str, structure_str)
 converter.register_structure_hook(int, structure_int)
 converter.register_structure_hook(float, structure_float)
@@ -246,9 +276,6 @@ _exact(list[str], structure_str_list)
 _exact(dict[str, Any], structure_any_dict)
 _exact(dict[str, Any] | None, optional_any_dict)
 _exact(dict[str, str], structure_str_dict)
-converter.register_structure_hook_factory(
-    lambda type_: type_ in (str | AgentModel, str | AgentModel | None), _agent_model_or_str_hook
-)
 register_event_hooks(converter, _model_hook, _ONE_ARGUMENT)
 converter.register_unstructure_hook(datetime, unstructure_datetime)
 converter.register_unstructure_hook_factory(attrs.has, _merge_extra_unstructure)

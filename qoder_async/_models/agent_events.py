@@ -1,4 +1,5 @@
-"""Events the agent produces: its messages, its thinking, and the tools it uses.
+"""Events the agent produces: its messages, its thinking, the tools it uses, and the messages
+the threads of a multi-agent session send each other.
 
 Re-exported by :mod:`.events`, which maps every wire ``type`` to its class.
 """
@@ -18,13 +19,27 @@ __all__ = [
     "AgentMcpToolUseEvent",
     "AgentMessageEvent",
     "AgentThinkingEvent",
+    "AgentThreadMessageReceivedEvent",
+    "AgentThreadMessageSentEvent",
     "AgentToolResultEvent",
     "AgentToolUseEvent",
 ]
 
 
 @attrs.frozen
-class AgentMessageEvent(Event):
+class _Message(Event):
+    """An event that is a message: its ``content`` blocks and their :attr:`text`."""
+
+    content: list[ContentBlock] = attrs.field(factory=list)
+
+    @property
+    def text(self) -> str:
+        """The text of the message's text blocks."""
+        return join_text(self.content)
+
+
+@attrs.frozen
+class AgentMessageEvent(_Message):
     """``agent.message``: (a part of) the agent's reply; :attr:`text` joins its text blocks.
 
     Example::
@@ -33,12 +48,6 @@ class AgentMessageEvent(Event):
     """
 
     type: str = "agent.message"
-    content: list[ContentBlock] = attrs.field(factory=list)
-
-    @property
-    def text(self) -> str:
-        """The text of the message's text blocks."""
-        return join_text(self.content)
 
 
 @attrs.frozen
@@ -142,6 +151,36 @@ class AgentMcpToolResultEvent(Event):
     is_error: bool | None = None
 
 
+@attrs.frozen
+class AgentThreadMessageSentEvent(_Message):
+    """``agent.thread_message_sent``: a thread handed work to another thread (a sub-agent).
+
+    Example::
+
+        if isinstance(event, AgentThreadMessageSentEvent):
+            print(f"-> {event.to_agent_name}: {event.text}")
+    """
+
+    type: str = "agent.thread_message_sent"
+    to_session_thread_id: str | None = None
+    to_agent_name: str | None = None
+
+
+@attrs.frozen
+class AgentThreadMessageReceivedEvent(_Message):
+    """``agent.thread_message_received``: a thread got a message (a sub-agent's answer).
+
+    Example::
+
+        if isinstance(event, AgentThreadMessageReceivedEvent):
+            print(f"<- {event.from_agent_name}: {event.text}")
+    """
+
+    type: str = "agent.thread_message_received"
+    from_session_thread_id: str | None = None
+    from_agent_name: str | None = None
+
+
 #: The events of this module, for the type table in :mod:`.events`.
 AGENT_EVENTS: tuple[type[Event], ...] = (
     AgentMessageEvent,
@@ -151,6 +190,9 @@ AGENT_EVENTS: tuple[type[Event], ...] = (
     AgentCustomToolUseEvent,
     AgentMcpToolUseEvent,
     AgentMcpToolResultEvent,
+    AgentThreadMessageSentEvent,
+    AgentThreadMessageReceivedEvent,
 )
+attrs.resolve_types(_Message)
 for _cls in AGENT_EVENTS:
     attrs.resolve_types(_cls)

@@ -6,7 +6,8 @@ carrying the raw payload, so a new server event never breaks a client. This modu
 defines the session status and span events and the type table: the agent's output is in
 :mod:`.agent_events`, the echoes of what a client sent in :mod:`.user_events`, the base
 classes in :mod:`.event_base`, stream-only previews in :mod:`.previews`, what a turn
-returns in :mod:`.turn`.
+returns in :mod:`.turn`. The lifecycle of a session's threads (multi-agent sessions) is
+here too; the messages threads exchange are agent events.
 """
 
 from __future__ import annotations
@@ -32,9 +33,16 @@ __all__ = [
     "SessionStatusRescheduledEvent",
     "SessionStatusRunningEvent",
     "SessionStatusTerminatedEvent",
+    "SessionThreadCreatedEvent",
+    "SessionThreadStatusIdleEvent",
+    "SessionThreadStatusRescheduledEvent",
+    "SessionThreadStatusRunningEvent",
+    "SessionThreadStatusTerminatedEvent",
     "SpanModelRequestEndEvent",
     "SpanModelRequestStartEvent",
     "StopReason",
+    "THREAD_EVENTS",
+    "ThreadLifecycleEvent",
 ]
 
 
@@ -205,6 +213,103 @@ class SpanModelRequestEndEvent(Event):
     usage: Usage | None = None
 
 
+# -- session threads ---------------------------------------------------------------------
+
+
+@attrs.frozen
+class ThreadLifecycleEvent(Event):
+    """Base of the ``session.thread_*`` events: a thread of a multi-agent session was created
+    or changed status. ``session_thread_id`` names the thread, ``agent_name`` its agent.
+
+    The references name ``session.thread_created`` and ``session.thread_status_running``;
+    ``_idle``, ``_rescheduled`` and ``_terminated`` follow the session's own status events.
+
+    Example::
+
+        if isinstance(event, ThreadLifecycleEvent):
+            print(event.session_thread_id, event.agent_name, event.type)
+    """
+
+    agent_name: str | None = None
+
+
+@attrs.frozen
+class SessionThreadCreatedEvent(ThreadLifecycleEvent):
+    """``session.thread_created``: the agent started a thread (a sub-agent) in the session.
+
+    Example::
+
+        if isinstance(event, SessionThreadCreatedEvent):
+            thread = await client.sessions.threads.retrieve(
+                event.session_thread_id, session_id=session.id
+            )
+    """
+
+    type: str = "session.thread_created"
+
+
+@attrs.frozen
+class SessionThreadStatusRunningEvent(ThreadLifecycleEvent):
+    """``session.thread_status_running``: a thread started working.
+
+    Example::
+
+        if isinstance(event, SessionThreadStatusRunningEvent): busy.add(event.session_thread_id)
+    """
+
+    type: str = "session.thread_status_running"
+
+
+@attrs.frozen
+class SessionThreadStatusIdleEvent(ThreadLifecycleEvent):
+    """``session.thread_status_idle``: a thread finished its work or waits for input.
+
+    Example::
+
+        if isinstance(event, SessionThreadStatusIdleEvent) and event.stop_reason:
+            print(event.agent_name, event.stop_reason.type)
+    """
+
+    type: str = "session.thread_status_idle"
+    stop_reason: StopReason | None = None
+
+
+@attrs.frozen
+class SessionThreadStatusRescheduledEvent(ThreadLifecycleEvent):
+    """``session.thread_status_rescheduled``: a thread moved to another worker.
+
+    Example::
+
+        if isinstance(event, SessionThreadStatusRescheduledEvent): log.info("thread moved")
+    """
+
+    type: str = "session.thread_status_rescheduled"
+
+
+@attrs.frozen
+class SessionThreadStatusTerminatedEvent(ThreadLifecycleEvent):
+    """``session.thread_status_terminated``: a thread is over and takes no more input; its
+    own stream ends here.
+
+    Example::
+
+        if isinstance(event, SessionThreadStatusTerminatedEvent):
+            busy.discard(event.session_thread_id)
+    """
+
+    type: str = "session.thread_status_terminated"
+
+
+#: The thread lifecycle events, for the type table below.
+THREAD_EVENTS: tuple[type[Event], ...] = (
+    SessionThreadCreatedEvent,
+    SessionThreadStatusRunningEvent,
+    SessionThreadStatusIdleEvent,
+    SessionThreadStatusRescheduledEvent,
+    SessionThreadStatusTerminatedEvent,
+)
+
+
 def _wire_type(cls: type[Event]) -> str:
     return str(attrs.fields(cls).type.default)
 
@@ -217,6 +322,7 @@ _STORED_EVENTS: tuple[type[Event], ...] = (
     SessionErrorEvent,
     SpanModelRequestStartEvent,
     SpanModelRequestEndEvent,
+    *THREAD_EVENTS,
     *AGENT_EVENTS,
     *USER_EVENTS,
 )
@@ -238,5 +344,7 @@ for _cls in (
     ModelUsage,
     SpanModelRequestStartEvent,
     SpanModelRequestEndEvent,
+    ThreadLifecycleEvent,
+    *THREAD_EVENTS,
 ):
     attrs.resolve_types(_cls)

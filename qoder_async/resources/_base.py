@@ -46,10 +46,25 @@ class Resource:
         *,
         body: Any = None,
         query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> T:
         return await self._requester.request(
-            method, path, parse, body=body, query=query, options=options
+            method, path, parse, body=body, query=query, options=options, headers=headers
         )
+
+    async def _action(self, path: str, parse: Parser[T], options: Mapping[str, Any]) -> T:
+        # Argument-less POST actions send ``{}``, as the API expects.
+        return await self._request("POST", path, parse, options, body={})
+
+    async def _delete(
+        self,
+        path: str,
+        parse: Parser[T],
+        options: Mapping[str, Any],
+        query: Mapping[str, Any] | None = None,
+    ) -> T:
+        # The API's DELETEs take a JSON body too: ``{}``.
+        return await self._request("DELETE", path, parse, options, body={}, query=query)
 
     def _list(
         self,

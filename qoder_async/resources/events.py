@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._errors import APITimeoutError, InvalidParameterError, ParameterTypeError
@@ -28,7 +28,7 @@ from .._models.inbound import (
 from .._models.turn import EventList, TurnResult
 from .._options import check_timeout
 from .._pagination import AsyncPaginator, page_parser
-from .._streaming import EventStream
+from .._streaming import SESSION_TERMINAL, EventStream
 from .._validation import check_int_range
 from ._base import Resource, session_path
 from ._listing import check_cursor_value, check_str_list, list_query
@@ -37,8 +37,9 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._options import RequestOptions
+    from .._send import Requester
 
-__all__ = ["AsyncEventsAPI", "events_body"]
+__all__ = ["AsyncEventsAPI", "event_stream", "events_body", "session_ended"]
 
 _event = structurer(Event)
 _event_page = page_parser(_event)
@@ -81,6 +82,63 @@ def events_body(events: object) -> list[dict[str, Any]]:
             content_blocks(f"{name}.content", item["content"])
         out.append(dict(item))
     return out
+
+
+def session_ended(event: Event) -> bool:
+    """The ``ends_after`` predicate of a session's stream: the session terminated.
+
+    Args:
+        event: the event just yielded.
+
+    Example::
+
+        assert session_ended(SessionStatusTerminatedEvent())
+    """
+    return event.type in SESSION_TERMINAL
+
+
+def event_stream(
+    requester: Requester,
+    path: str,
+    *,
+    last_event_id: str | None,
+    event_deltas: Sequence[str] | None,
+    idle_timeout: float | None,
+    max_reconnects: int,
+    ends_after: Callable[[Event], bool] = session_ended,
+) -> EventStream:
+    """An :class:`EventStream` of typed events on ``path``, its arguments checked first: what
+    a ``stream`` method returns, whichever stream it opens.
+
+    Args:
+        requester: the resource's send path.
+        path: the validated, quoted stream path.
+        last_event_id: start after this event (``Last-Event-ID``).
+        event_deltas: event types to preview (``event_deltas[]``).
+        idle_timeout: seconds of silence after which the connection counts as dead.
+        max_reconnects: consecutive failed reconnections before giving up.
+        ends_after: the event after which the stream ends.
+
+    Example::
+
+        stream = event_stream(requester, "/sessions/sess_1/events/stream", last_event_id=None,
+                              event_deltas=None, idle_timeout=45.0, max_reconnects=10)
+    """
+    if last_event_id is not None:
+        last_event_id = check_cursor_value("last_event_id", last_event_id)
+    query: dict[str, Any] = {}
+    if event_deltas is not None:
+        query["event_deltas[]"] = check_str_list("event_deltas", event_deltas)
+    return EventStream(
+        requester,
+        path,
+        _event,
+        query=query,
+        last_event_id=last_event_id,
+        idle_timeout=check_timeout(idle_timeout, "idle_timeout"),
+        max_reconnects=check_int_range("max_reconnects", max_reconnects, 0, 1_000_000),
+        ends_after=ends_after,
+    )
 
 
 class AsyncEventsAPI(Resource):
@@ -188,20 +246,13 @@ class AsyncEventsAPI(Resource):
                     if isinstance(event, SessionStatusIdleEvent):
                         break
         """
-        path = session_path(session_id, "/events/stream")
-        if last_event_id is not None:
-            last_event_id = check_cursor_value("last_event_id", last_event_id)
-        query: dict[str, Any] = {}
-        if event_deltas is not None:
-            query["event_deltas[]"] = check_str_list("event_deltas", event_deltas)
-        return EventStream(
+        return event_stream(
             self._requester,
-            path,
-            _event,
-            query=query,
+            session_path(session_id, "/events/stream"),
             last_event_id=last_event_id,
-            idle_timeout=check_timeout(idle_timeout, "idle_timeout"),
-            max_reconnects=check_int_range("max_reconnects", max_reconnects, 0, 1_000_000),
+            event_deltas=event_deltas,
+            idle_timeout=idle_timeout,
+            max_reconnects=max_reconnects,
         )
 
     async def run_turn(

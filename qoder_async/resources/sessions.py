@@ -20,6 +20,8 @@ from .._validation import check_id, check_int_range, check_metadata, check_optio
 from ._base import Resource, session_path
 from ._listing import check_str_list, list_query
 from .events import AsyncEventsAPI
+from .session_resources import AsyncSessionResourcesAPI
+from .threads import AsyncThreadsAPI
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -33,7 +35,8 @@ _session_page = page_parser(structurer(Session))
 
 
 class AsyncSessionsAPI(Resource):
-    """Sessions: create, retrieve, list, update, archive, delete, cancel; ``events`` below.
+    """Sessions: create, retrieve, list, update, archive, delete, cancel; ``events``,
+    ``threads`` and ``resources`` below.
 
     Reach it as ``client.sessions``. Every method also takes the per-call
     :class:`RequestOptions` as keyword arguments (``timeout``, ``max_retries``,
@@ -44,16 +47,25 @@ class AsyncSessionsAPI(Resource):
         session = await client.sessions.create(agent="agent_01", environment_id="env_01")
         async for s in client.sessions.list(statuses=["idle"]):
             print(s.id)
+        async for thread in client.sessions.threads.list(session.id):
+            print(thread.id)
+        await client.sessions.resources.add(session.id, file_id="file_01")
     """
 
-    __slots__ = ("events",)
+    __slots__ = ("events", "resources", "threads")
 
     events: AsyncEventsAPI
     """A session's events: send, list, stream, run_turn (see :class:`AsyncEventsAPI`)."""
+    threads: AsyncThreadsAPI
+    """A session's threads and their events (see :class:`AsyncThreadsAPI`)."""
+    resources: AsyncSessionResourcesAPI
+    """What is mounted in a session (see :class:`AsyncSessionResourcesAPI`)."""
 
     def __init__(self, requester: Requester) -> None:
         super().__init__(requester)
         self.events = AsyncEventsAPI(requester)
+        self.threads = AsyncThreadsAPI(requester)
+        self.resources = AsyncSessionResourcesAPI(requester)
 
     async def create(
         self,

@@ -23,6 +23,7 @@ from multidict import CIMultiDict
 from .._client import AsyncQoder
 from ._events import FakeEvents
 from ._faults import FAULT_KEY, Fault, FaultRules, apply_fault
+from ._platform import FakePlatform
 from ._sessions import new_session
 from ._wire import (
     API_PREFIX,
@@ -177,6 +178,9 @@ class FakeQoderServer:
         # Lifecycle, events and streaming routes; ``server.events`` holds the agent's knobs.
         self.events = FakeEvents(self)
         self.events.install(app, API_PREFIX)
+        # Agents, environments, memory stores, deployments, dreams, models: ``server.platform``.
+        self.platform = FakePlatform(self.sessions, self.events._idempotent)
+        self.platform.install(app, API_PREFIX)
         return app
 
     @web.middleware

@@ -13,7 +13,8 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from ._wire import ApiError, conflict, idempotency_key, new_id, now_rfc3339
+from ._paging import paginate
+from ._wire import ApiError, conflict, idempotency_key, json_response, new_id, now_rfc3339
 
 __all__ = ["EventsState", "SessionLog", "SessionStore"]
 
@@ -25,10 +26,12 @@ class SessionStore(Protocol):
 
 
 class SessionLog:
-    """One session's stored events, its in-flight preview, and a change signal."""
+    """One session's stored events, its in-flight preview, its threads, and a change signal."""
 
     def __init__(self) -> None:
         self.events: list[dict[str, Any]] = []
+        #: thread id -> thread object, in creation order (see ``_threads``).
+        self.threads: dict[str, dict[str, Any]] = {}
         self.index: dict[str, int] = {}
         self.inflight: dict[str, Any] | None = None
         # event id -> its preview frames, so a live subscriber gets them all, even when the
@@ -87,6 +90,14 @@ class EventsState:
         log.events.append(event)
         log.notify()
         return event
+
+    def _page(
+        self, items: list[dict[str, Any]], request: web.Request, default_order: str = "asc"
+    ) -> web.Response:
+        """One page of ``items`` for the request, in the configured cursor style."""
+        return json_response(
+            paginate(items, request, default_order=default_order, cursor_style=self.cursor_style)
+        )
 
     async def _shutdown(self, _: web.Application) -> None:
         for log in self._logs.values():

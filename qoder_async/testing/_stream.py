@@ -1,4 +1,5 @@
-"""The fake server's SSE stream, ``GET /sessions/{id}/events/stream``.
+"""The fake server's SSE streams: ``GET /sessions/{id}/events/stream``, and the same pump
+for the stream of one thread (``_threads``), which shows only that thread's events.
 
 Frames carry ``id:``; ``Last-Event-ID`` resumes after a stored event, or inside the
 in-flight previews of one; an idle stream gets periodic heartbeats; the ``event_deltas[]``
@@ -10,15 +11,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
 from ._faults import FAULT_KEY, STREAM_FAULTS, Fault, break_stream
-from ._state import EventsState
+from ._state import EventsState, SessionLog
 from ._wire import bad_request
 
 __all__ = ["StreamRoute"]
+
+#: Which stored events a stream shows.
+Belongs = Callable[[dict[str, Any]], bool]
+
+
+def _every_event(_: dict[str, Any]) -> bool:
+    return True
 
 
 class StreamRoute(EventsState):
@@ -27,7 +36,16 @@ class StreamRoute(EventsState):
     async def _stream(self, request: web.Request) -> web.StreamResponse:
         session_id = request.match_info["session_id"]
         self._session(session_id)
-        log = self._log(session_id)
+        return await self._serve_stream(request, self._log(session_id))
+
+    async def _serve_stream(
+        self,
+        request: web.Request,
+        log: SessionLog,
+        belongs: Belongs = _every_event,
+        last_type: str = "session.status_terminated",
+    ) -> web.StreamResponse:
+        """Stream the events of ``log`` that ``belongs`` keeps, up to one of ``last_type``."""
         deltas = set(request.query.getall("event_deltas[]", []))
         deltas.update(request.query.getall("event_deltas", []))
         last = request.headers.get("Last-Event-ID") or None
@@ -36,14 +54,14 @@ class StreamRoute(EventsState):
         previews_sent = 0
         if last is None:
             cursor = 0 if self.replay_history else len(log.events)
-        elif last in log.index:
+        elif last in log.index and belongs(log.events[log.index[last]]):
             cursor = log.index[last] + 1
-        elif log.inflight is not None and log.inflight["id"] == last:
+        elif log.inflight is not None and log.inflight["id"] == last and belongs(log.inflight):
             # Resuming inside a preview: the previews already sent are not sent again.
             cursor = len(log.events)
             preview_id, previews_sent = last, len(log.inflight["frames"])
         else:
-            raise bad_request("Last-Event-ID is not an event of this session.", "Last-Event-ID")
+            raise bad_request("Last-Event-ID is not an event of this stream.", "Last-Event-ID")
         live_from = len(log.events)
         fault: Fault | None = request.get(FAULT_KEY)
         if fault is not None and fault.kind not in STREAM_FAULTS:
@@ -78,13 +96,15 @@ class StreamRoute(EventsState):
                 while cursor < len(log.events):
                     event = log.events[cursor]
                     cursor += 1
+                    if not belongs(event):
+                        continue
                     if cursor > live_from and event["type"] in deltas:
                         await previews(event["id"], log.previews.get(event["id"], []))
                     await frame(event["id"], event["type"], event)
-                    if event["type"] == "session.status_terminated":
+                    if event["type"] == last_type:
                         return
                 inflight = log.inflight
-                if inflight is not None and inflight["type"] in deltas:
+                if inflight is not None and inflight["type"] in deltas and belongs(inflight):
                     await previews(inflight["id"], inflight["frames"])
                 if log.ended:
                     return

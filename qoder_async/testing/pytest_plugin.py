@@ -1,24 +1,46 @@
 """pytest fixtures for code that uses qoder_async.
 
 Enable with ``pytest_plugins = ["qoder_async.testing.pytest_plugin"]`` (or
-``-p qoder_async.testing.pytest_plugin``); tests use the anyio plugin's ``anyio`` marker.
+``-p qoder_async.testing.pytest_plugin``); async tests use the anyio plugin's ``anyio`` marker.
 
 Fixtures:
-    ``fake_qoder``: a started :class:`FakeQoderServer`.
+    ``fake_qoder``: a started :class:`FakeQoderServer`, in the test's event loop.
     ``qoder_client``: an :class:`AsyncQoder` pointed at it, with fast retries, closed after.
+    ``fake_qoder_threaded``: a started :class:`FakeQoderServer` whose event loop runs in a
+        thread of its own, so that plain (sync) test functions can call it.
+    ``qoder_sync_client``: a :class:`Qoder` (the blocking client) pointed at
+        ``fake_qoder_threaded``, with fast retries, closed after.
+
+``fake_qoder`` cannot serve a sync test: its loop only runs while the test awaits, and a
+blocking call never does. ``fake_qoder_threaded`` serves from its own thread instead; read
+and script it (``requests``, ``inject``, ``events.reply``) from the test as usual.
+
+Example::
+
+    def test_create(qoder_sync_client, fake_qoder_threaded):
+        session = qoder_sync_client.sessions.create(agent="agent_1", environment_id="env_1")
+        assert session.id in fake_qoder_threaded.sessions
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from .._client import AsyncQoder
 from .._retry import RetryPolicy
+from .._sync import Qoder
+from .._sync_loop import CLOSE_GRACE, LoopThread
 from ._server import FakeQoderServer
 
-__all__ = ["anyio_backend", "fake_qoder", "qoder_client"]
+__all__ = [
+    "anyio_backend",
+    "fake_qoder",
+    "fake_qoder_threaded",
+    "qoder_client",
+    "qoder_sync_client",
+]
 
 #: Retries as in production, but without the waiting, so fault tests stay fast.
 FAST_RETRY = RetryPolicy(initial_delay=0.001, max_delay=0.01)
@@ -41,4 +63,25 @@ async def fake_qoder() -> AsyncIterator[FakeQoderServer]:
 async def qoder_client(fake_qoder: FakeQoderServer) -> AsyncIterator[AsyncQoder]:
     """A client for ``fake_qoder`` with fast retries."""
     async with fake_qoder.client(retry=FAST_RETRY) as client:
+        yield client
+
+
+@pytest.fixture
+def fake_qoder_threaded() -> Iterator[FakeQoderServer]:
+    """A started fake server on 127.0.0.1, served by an event loop in its own thread."""
+    runner = LoopThread("fake-qoder-server", persistent=True)
+    server = FakeQoderServer()
+    try:
+        runner.run(server.start())
+        yield server
+        runner.run(server.close())
+    finally:
+        runner.shutdown(None, wait=CLOSE_GRACE)
+
+
+@pytest.fixture
+def qoder_sync_client(fake_qoder_threaded: FakeQoderServer) -> Iterator[Qoder]:
+    """A blocking :class:`Qoder` for ``fake_qoder_threaded`` with fast retries."""
+    server = fake_qoder_threaded
+    with Qoder(api_key=server.token, base_url=server.base_url, retry=FAST_RETRY) as client:
         yield client
