@@ -27,6 +27,7 @@ Error text is built from what the server said, truncated, and never contains the
 from __future__ import annotations
 
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 __all__ = [
@@ -195,7 +196,9 @@ class APIStatusError(APIError):
 
     Attributes: ``status_code``, ``type`` (the body's ``error.type``), ``code``
     (``error.code`` when present), ``message``, ``param``, ``request_id``, ``body``
-    (the decoded JSON body, or the text excerpt when it was not JSON) and ``headers``.
+    (the decoded JSON body, or the text excerpt when it was not JSON), ``headers``, and
+    the ``method`` and ``path`` of the request. ``str(error)`` reads
+    ``404 Not Found from GET /sessions/sess_1: session not found (request_id=req_1)``.
 
     Example::
 
@@ -216,8 +219,12 @@ class APIStatusError(APIError):
         request_id: str | None = None,
         body: object = None,
         headers: Mapping[str, str] | None = None,
+        method: str | None = None,
+        path: str | None = None,
     ) -> None:
         super().__init__(message, request_id=request_id)
+        self.method = method
+        self.path = path
         self.status_code = status_code
         self.type = type
         self.code = code
@@ -226,10 +233,21 @@ class APIStatusError(APIError):
         self.headers: Mapping[str, str] = headers if headers is not None else {}
 
     def __str__(self) -> str:
-        text = f"HTTP {self.status_code}"
-        if self.type:
-            text += f" {self.type}"
+        try:
+            reason = HTTPStatus(self.status_code).phrase
+        except ValueError:
+            reason = "HTTP error"
+        text = f"{self.status_code} {reason}"
+        if self.method and self.path:
+            text += f" from {self.method} {self.path}"
+        if self.type and self.type not in ("error", "api_error"):
+            text += f" ({self.type})"
         text += f": {truncate(self.message)}"
+        if self.status_code == 401:
+            text += (
+                "; check the token: the client reads api_key=, else $QODER_PAT, "
+                "else $QODER_ACCESS_TOKEN"
+            )
         if self.request_id:
             text += f" (request_id={self.request_id})"
         return text
@@ -238,7 +256,15 @@ class APIStatusError(APIError):
         # Keyword-only constructors need help to survive pickling (multiprocessing workers).
         return (
             _rebuild_status_error,
-            (type(self), self.message, self.status_code, self.type, self.request_id),
+            (
+                type(self),
+                self.message,
+                self.status_code,
+                self.type,
+                self.request_id,
+                self.method,
+                self.path,
+            ),
         )
 
 
@@ -248,8 +274,17 @@ def _rebuild_status_error(
     status_code: int,
     type_: str | None,
     request_id: str | None,
+    method: str | None = None,
+    path: str | None = None,
 ) -> APIStatusError:
-    return cls(message, status_code=status_code, type=type_, request_id=request_id)
+    return cls(
+        message,
+        status_code=status_code,
+        type=type_,
+        request_id=request_id,
+        method=method,
+        path=path,
+    )
 
 
 class BadRequestError(APIStatusError):

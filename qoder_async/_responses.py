@@ -64,6 +64,8 @@ def status_error(
     raw: bytes,
     headers: Mapping[str, str],
     request_id: str | None,
+    method: str | None = None,
+    path: str | None = None,
 ) -> APIStatusError:
     """Map a non-2xx response to its typed error, whatever the body looks like."""
     body: object
@@ -105,6 +107,8 @@ def status_error(
         request_id=_short(request_id),
         body=body,
         headers=headers,
+        method=method,
+        path=path,
     )
 
 

@@ -20,24 +20,25 @@ through :meth:`Requester.resend` after every drop, so reconnects follow the same
 from __future__ import annotations
 
 import inspect
-import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, TypeVar
 
 import attrs
 
+from ._call import BODY_UNREAD, Call, ClientConfig, attempt_body, encode_body
 from ._errors import (
+    APIConnectionError,
     APIError,
     APIResponseValidationError,
     APITimeoutError,
     AuthenticationError,
-    InvalidParameterError,
+    QoderError,
     TokenProviderError,
 )
-from ._hooks import ErrorInfo, Hooks, RequestInfo, ResponseInfo, RetryInfo
+from ._hooks import ErrorInfo, RequestInfo, ResponseInfo, RetryInfo
 from ._options import (
     check_extra_body,
     check_option_names,
@@ -48,9 +49,9 @@ from ._options import (
 )
 from ._raw import RawResponse
 from ._responses import Parser, malformed, parse_success, status_error
-from ._retry import RetryPolicy, describe, retry_call
+from ._retry import describe, retry_call
 from ._transport import AsyncTransport, Request, Response
-from ._types import NOT_GIVEN, NotGiven, Secret, TokenProvider
+from ._types import NOT_GIVEN, NotGiven
 from ._validation import check_idempotency_key, check_int_range
 
 __all__ = ["Call", "ClientConfig", "Requester"]
@@ -63,50 +64,19 @@ _log = logging.getLogger("qoder_async")
 _KEYED_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _RETRY_HEADER = "X-Qoder-Retry-Count"
 _EVENT_STREAM = "text/event-stream"
-_encode_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
-
-
-@attrs.frozen
-class ClientConfig:
-    """Everything the send path needs; ``with_options`` evolves a copy."""
-
-    base_url: str
-    token: Secret | None
-    token_provider: TokenProvider | None
-    timeout: float | None
-    retry: RetryPolicy
-    headers: Mapping[str, str]
-    max_response_bytes: int
-    hooks: Hooks | None
-
-
-@attrs.define
-class Call:
-    """One logical call: the same headers and idempotency key for every attempt, and the
-    state the retry loop keeps across them (see :class:`._retry.Attempts`)."""
-
-    method: str
-    path: str
-    url: str
-    # The token and secrets a body may carry are never shown in a repr.
-    headers: dict[str, str] = attrs.field(repr=False)
-    params: Mapping[str, Any] | None
-    content: bytes | None = attrs.field(repr=False)
-    idempotency_key: str | None
-    timeout: float | None
-    max_retries: int
-    deadline: float | None
-    refreshable: bool
-    read_timeout: float | None = None
-    attempt: int = 0
-    backoff_base: int = 0
-    min_delay: float = 0.0
 
 
 class Requester:
     """Sends the calls of one client (or one ``with_options`` view) through its transport."""
 
-    def __init__(self, transport: AsyncTransport, config: ClientConfig, *, raw: bool = False):
+    def __init__(
+        self,
+        transport: AsyncTransport,
+        config: ClientConfig,
+        *,
+        raw: bool = False,
+        api_headers: bool = True,
+    ):
         self.transport = transport
         self.config = config
         #: Whether a 2xx returns the :class:`RawResponse` instead of the parsed result.
@@ -119,7 +89,8 @@ class Requester:
         headers = dict(config.headers)
         if config.token is not None:
             headers["Authorization"] = f"Bearer {config.token.value}"
-        headers[_RETRY_HEADER] = "0"
+        if api_headers:
+            headers[_RETRY_HEADER] = "0"
         self._headers = headers
         self._raw_twin: Requester | None = None
 
@@ -129,6 +100,13 @@ class Requester:
         if twin is None:
             twin = self._raw_twin = Requester(self.transport, self.config, raw=True)
         return twin
+
+    def without_api_headers(self) -> Requester:
+        """A requester over the same transport, timeout and retry policy that sends none of
+        the API's headers (no ``Authorization``, defaults or retry count): for a URL the API
+        hands out, such as a file's download URL."""
+        config = attrs.evolve(self.config, token=None, token_provider=None, headers={})
+        return Requester(self.transport, config, api_headers=False)
 
     # -- building -------------------------------------------------------------------------
 
@@ -170,13 +148,7 @@ class Requester:
                 key = check_idempotency_key(options["idempotency_key"])
             if get("workspace_id") is not None or get("betas") is not None:
                 headers.update(scope_headers(get("workspace_id"), get("betas")))
-        content = None
-        if body is not None:
-            try:
-                content = _encode_json(body).encode()
-            except (TypeError, ValueError) as exc:
-                raise InvalidParameterError("body", f"not JSON-serialisable: {exc}") from None
-            headers["Content-Type"] = "application/json"
+        content = None if body is None else encode_body(body, headers)
         if method in _KEYED_METHODS:
             # Chosen once per logical call and reused by every retry, so a retried create
             # replays the stored response instead of creating a second session.
@@ -243,12 +215,13 @@ class Requester:
             raise
         return result  # type: ignore[no-any-return]
 
-    async def open_stream(self, call: Call) -> Response:
-        """Open the stream of ``call``: the 2xx ``text/event-stream`` response, body unread."""
+    async def open_stream(self, call: Call, parse: Parser[Any] | None = None) -> Response:
+        """Open the stream of ``call``: the 2xx ``text/event-stream`` response, body unread
+        (with ``parse=BODY_UNREAD``, any 2xx response: a download)."""
         try:
-            response = await self._attempt(call, None)
+            response = await self._attempt(call, parse)
         except APIError as error:
-            response = await self.resend(call, None, error)
+            response = await self.resend(call, parse, error)
         return response  # type: ignore[no-any-return]
 
     async def resend(self, call: Call, parse: Parser[Any] | None, error: APIError) -> Any:
@@ -274,7 +247,7 @@ class Requester:
         if attempt or self._provider is not None:
             # Each attempt's own headers: a transport may keep the Request it was given.
             headers = headers.copy()
-            if attempt:
+            if attempt and _RETRY_HEADER in headers:  # not to hosts other than the API's
                 headers[_RETRY_HEADER] = str(attempt)
             if self._provider is not None:
                 await self._authorize(headers)
@@ -286,19 +259,31 @@ class Requester:
             _fire(
                 hooks.on_request, RequestInfo(call.method, call.path, attempt, call.idempotency_key)
             )
+        content: bytes | AsyncIterator[bytes] | None = None
+        failures: list[QoderError] | None = None
+        if callable(call.content):
+            failures = []  # what the body's own source raised, if it broke off
+            content = attempt_body(call.content, failures)
+        else:
+            content = call.content
         started = time.perf_counter()
-        response = await self.transport.send(
-            Request(
-                call.method,
-                call.url,
-                call.path,
-                headers,
-                call.params,
-                call.content,
-                timeout,
-                call.read_timeout,
+        try:
+            response = await self.transport.send(
+                Request(
+                    call.method,
+                    call.url,
+                    call.path,
+                    headers,
+                    call.params,
+                    content,
+                    timeout,
+                    call.read_timeout,
+                )
             )
-        )
+        except APIConnectionError:
+            if failures:
+                raise failures[0] from None
+            raise
         keep_open = False
         try:
             status = response.status
@@ -319,17 +304,18 @@ class Requester:
                     request_id,
                 )
             success = 200 <= status < 300
-            if success and parse is None:
+            if success and (parse is None or parse is BODY_UNREAD):
                 content_type = response_headers.get("Content-Type", "")
-                if content_type.partition(";")[0].strip().lower() == _EVENT_STREAM:
-                    keep_open = True  # a stream's body is read by its consumer
+                media_type = content_type.partition(";")[0].strip().lower()
+                if parse is BODY_UNREAD or media_type == _EVENT_STREAM:
+                    keep_open = True  # a stream's or a download's body is read by its consumer
                     return response
             body = await self._read(response, call, request_id)
         finally:
             if not keep_open:
                 response.close()
         if not success:
-            raise status_error(status, body, response_headers, request_id)
+            raise status_error(status, body, response_headers, request_id, call.method, call.path)
         if parse is None:
             got = response_headers.get("Content-Type", "")
             problem = f"to GET {call.path} is not {_EVENT_STREAM} but {got!r:.80}"
@@ -369,7 +355,9 @@ class Requester:
     # -- logging and hooks ----------------------------------------------------------------
 
     def _announce_retry(self, call: Call, delay: float, error: BaseException) -> None:
-        _log.warning(
+        # INFO, as openai does: a retry that succeeds is not a problem to warn about, and a
+        # call that fails for good raises.
+        _log.info(
             "%s %s: retrying in %.2f s (attempt %d failed: %s)",
             call.method,
             call.path,

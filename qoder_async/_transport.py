@@ -15,12 +15,14 @@ created lazily inside the running loop, closed only if it created it. A transpor
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
 import ssl
+import warnings
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterable, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import aiohttp
@@ -45,6 +47,8 @@ class Request:
     ``timeout`` bounds the whole attempt, from asking for a connection to the last byte of
     the body; ``read_timeout`` bounds every single wait for bytes (a stream's watchdog).
     ``path`` is the API path (``/sessions/sess_1``), for messages; ``url`` is what is sent.
+    ``content`` is the body: bytes, or an async iterable of chunks (a streamed upload, one
+    fresh iterable per attempt) whose ``Content-Length`` is in ``headers``.
 
     Example::
 
@@ -57,7 +61,7 @@ class Request:
     # Headers carry the token and bodies may carry secrets: neither is ever shown in a repr.
     headers: Mapping[str, str] = attrs.field(repr=False)
     params: Mapping[str, Any] | None = None
-    content: bytes | None = attrs.field(default=None, repr=False)
+    content: bytes | AsyncIterable[bytes] | None = attrs.field(default=None, repr=False)
     timeout: float | None = None
     read_timeout: float | None = None
 
@@ -280,6 +284,22 @@ class AiohttpTransport:
             f"{where} failed: {truncate(reason, 300)}", retryable=not permanent
         )
 
+    def __del__(self, _warn: Any = warnings.warn) -> None:
+        # Say what the user must fix, once, instead of aiohttp's bare "Unclosed client
+        # session"; closing the session on its loop is what keeps aiohttp quiet.
+        session, loop = self._session, self._loop
+        if not self._owned or session is None or session.closed:
+            return
+        _warn(
+            "an AsyncQoder was never closed: use `async with AsyncQoder() as client:` "
+            "or `await client.aclose()`",
+            ResourceWarning,
+            source=self,
+        )
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed in between
+                loop.call_soon_threadsafe(_close_later, session)
+
     async def aclose(self) -> None:
         """Close the session if this transport created it; an injected one is left open."""
         if self.closed:
@@ -335,6 +355,16 @@ class _AiohttpResponse:
 
 #: What aiohttp raises when no usable response arrived (RuntimeError: a session closed under us).
 _FAILURES = (TimeoutError, asyncio.TimeoutError, aiohttp.ClientError, OSError, RuntimeError)
+
+
+#: Sessions of clients that were never closed, kept alive until their loop has closed them.
+_CLOSING: set[asyncio.Task[None]] = set()
+
+
+def _close_later(session: aiohttp.ClientSession) -> None:
+    task = asyncio.ensure_future(session.close())
+    _CLOSING.add(task)
+    task.add_done_callback(_CLOSING.discard)
 
 
 def _redact_request_info(exc: aiohttp.ClientResponseError) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
+from asyncio.subprocess import PIPE
 
 import aiohttp
 import pytest
@@ -186,7 +188,7 @@ async def test_raw_response_still_raises_typed_errors(fake_qoder, qoder_client) 
 # -- logging ------------------------------------------------------------------------------
 
 
-async def test_debug_line_per_attempt_and_warning_per_retry(fake_qoder, caplog) -> None:
+async def test_debug_line_per_attempt_and_info_per_retry(fake_qoder, caplog) -> None:
     caplog.set_level(logging.DEBUG, logger="qoder_async")
     fake_qoder.inject(Fault.status_error(503), times=1)
     async with fake_qoder.client(retry=FAST_RETRY) as client:
@@ -196,14 +198,34 @@ async def test_debug_line_per_attempt_and_warning_per_retry(fake_qoder, caplog) 
         for r in caplog.records
         if r.levelno == logging.DEBUG and "POST /sessions" in r.getMessage()
     ]
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    infos = [r for r in caplog.records if r.levelno == logging.INFO]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(debug) == 2
     assert "-> 503 attempt=0" in debug[0].getMessage()
     assert "-> 201 attempt=1" in debug[1].getMessage()
     assert all("request_id=rid-77" in r.getMessage() for r in debug)
     assert "elapsed_ms=" in debug[0].getMessage()
-    [warning] = warnings
-    assert "retrying in" in warning.getMessage() and "HTTP 503" in warning.getMessage()
+    [info] = infos
+    assert "retrying in" in info.getMessage() and "HTTP 503" in info.getMessage()
+
+
+async def test_a_script_without_logging_prints_nothing_for_a_retried_call(fake_qoder) -> None:
+    fake_qoder.inject(Fault.status_error(503), times=1)
+    code = (
+        "import asyncio\n"
+        "from qoder_async import AsyncQoder, RetryPolicy\n"
+        "async def main():\n"
+        f"    async with AsyncQoder(api_key={fake_qoder.token!r}, base_url={fake_qoder.base_url!r},"
+        " retry=RetryPolicy(initial_delay=0.001)) as c:\n"
+        f"        await c.sessions.create(agent={AGENT!r}, environment_id={ENV!r})\n"
+        "asyncio.run(main())\n"
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, stdout=PIPE, stderr=PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err
+    assert out == b"" and err == b""
 
 
 async def test_no_log_record_ever_contains_the_token(fake_qoder, caplog) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import warnings
 from collections.abc import Mapping
 
 import pytest
@@ -197,3 +199,14 @@ async def test_workspace_and_betas_apply_to_one_call_of_any_endpoint() -> None:
     first, second = (request.headers for request in transport.sent)
     assert first["qoder-workspace-id"] == "ws_42" and first["x-qoder-beta"] == "a,b"
     assert second["qoder-workspace-id"] == "ws_default" and "x-qoder-beta" not in second
+
+
+async def test_a_client_never_closed_warns_once_naming_the_fix(fake_qoder) -> None:
+    client = fake_qoder.client()
+    await client.sessions.create(agent=AGENT, environment_id=ENV)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del client
+        gc.collect()
+    messages = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert len(messages) == 1 and "AsyncQoder" in messages[0] and "aclose()" in messages[0]

@@ -15,6 +15,7 @@ from qoder_async import (
     DeletedSession,
     InvalidParameterError,
     NotFoundError,
+    ParameterTypeError,
     Session,
     SessionCancelResult,
     request_id_of,
@@ -96,7 +97,9 @@ async def test_status_filter(fake_qoder, qoder_client) -> None:
     await qoder_client.sessions.events.send(busy.id, [user_message("work")])
     while fake_qoder.sessions[busy.id]["status"] != "running":
         await asyncio.sleep(0.01)
-    running = [s.id async for s in qoder_client.sessions.list(statuses="running")]
+    running = [s.id async for s in qoder_client.sessions.list(statuses=["running"])]
+    with pytest.raises(ParameterTypeError, match=r"pass \['running'\]"):
+        qoder_client.sessions.list(statuses="running")
     both = [s.id async for s in qoder_client.sessions.list(statuses=["idle", "running"])]
     assert running == [busy.id]
     assert sorted(both) == sorted([idle.id, busy.id])

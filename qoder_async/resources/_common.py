@@ -174,7 +174,7 @@ def agent_ref(field: str, value: Any) -> str | dict[str, Any]:
 
 @_nullable
 def str_list(field: str, value: Any) -> list[str]:
-    """A ``str`` or a list of non-empty ``str``."""
+    """A list of non-empty ``str`` (a bare ``str`` is refused)."""
     return check_str_list(field, value)
 
 

@@ -22,13 +22,14 @@ _PRINTABLE_ID = re.compile(r"[\x21-\x7e]{1,1000}")
 
 
 def check_str_list(field: str, value: object) -> list[str]:
-    """A string or a list of non-empty strings, as a list."""
+    """A list of non-empty strings. A bare string is refused: ``statuses="idle"`` would
+    otherwise be read as the letters ``i``, ``d``, ``l``, ``e`` by code that iterates it."""
     if isinstance(value, str):
-        value = [value]
-    if isinstance(value, (bytes, Mapping)) or not isinstance(value, Sequence):
         raise ParameterTypeError(
-            field, f"expected a str or a list of str, got {type(value).__name__}"
+            field, f"expected a list of str, got the str {value!r:.40}; pass [{value!r:.40}]"
         )
+    if isinstance(value, (bytes, Mapping)) or not isinstance(value, Sequence):
+        raise ParameterTypeError(field, f"expected a list of str, got {type(value).__name__}")
     out: list[str] = []
     for index, item in enumerate(value):
         if not isinstance(item, str) or not item:

@@ -185,7 +185,7 @@ class AsyncEventsAPI(Resource):
         *,
         limit: int | None = None,
         order: str | None = None,
-        types: str | Sequence[str] | None = None,
+        types: Sequence[str] | None = None,
         after_id: str | None = None,
         before_id: str | None = None,
         page: str | None = None,

@@ -203,7 +203,7 @@ class AsyncSessionsAPI(Resource):
         limit: int | None = None,
         include_archived: bool | None = None,
         order: str | None = None,
-        statuses: str | Sequence[str] | None = None,
+        statuses: Sequence[str] | None = None,
         agent_id: str | None = None,
         created_at: Mapping[str, Any] | None = None,
         page: str | None = None,

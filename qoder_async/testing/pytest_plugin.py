@@ -1,7 +1,10 @@
 """pytest fixtures for code that uses qoder_async.
 
 Enable with ``pytest_plugins = ["qoder_async.testing.pytest_plugin"]`` (or
-``-p qoder_async.testing.pytest_plugin``); async tests use the anyio plugin's ``anyio`` marker.
+``-p qoder_async.testing.pytest_plugin``). Nothing else is needed: an ``async def`` test that
+uses one of these fixtures and has no async marker of its own gets anyio's ``anyio`` marker
+(anyio ships the pytest plugin that runs it, on asyncio), so it runs with no other async
+plugin installed, and beside pytest-asyncio in its default strict mode.
 
 Fixtures:
     ``fake_qoder``: a started :class:`FakeQoderServer`, in the test's event loop.
@@ -24,6 +27,7 @@ Example::
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -36,11 +40,29 @@ from ._server import FakeQoderServer
 
 __all__ = [
     "anyio_backend",
+    "pytest_collection_modifyitems",
     "fake_qoder",
     "fake_qoder_threaded",
     "qoder_client",
     "qoder_sync_client",
 ]
+
+#: The fixtures whose async tests are marked for anyio when they carry no async marker.
+_ASYNC_FIXTURES = frozenset({"fake_qoder", "qoder_client"})
+_ASYNC_MARKERS = ("anyio", "asyncio", "trio")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``async def`` tests that use this plugin's fixtures to run under anyio."""
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is None or not inspect.iscoroutinefunction(function):
+            continue
+        if any(item.get_closest_marker(name) for name in _ASYNC_MARKERS):
+            continue
+        if _ASYNC_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.anyio)
+
 
 #: Retries as in production, but without the waiting, so fault tests stay fast.
 FAST_RETRY = RetryPolicy(initial_delay=0.001, max_delay=0.01)
