@@ -1,7 +1,11 @@
-"""The qoder-async command line, run as a real process against a fake server in another one.
+"""The qoder-async command line, run as a real process against a fake server.
 
-The fake server lives in its own process (``qoder-async fake-server``) so that its state,
-sessions and idempotency keys included, survives the command line being killed.
+The fake server lives either in its own process (``qoder-async fake-server``), so that its
+state, sessions and idempotency keys included, survives the command line being killed, or
+in a thread of this process (``fake_qoder_threaded``), where a test can count the requests
+that reached it and inject faults. Every process has a timeout and is killed in ``finally``.
+
+This module also holds the helpers of the other ``test_cli_*`` modules.
 """
 
 from __future__ import annotations
@@ -21,8 +25,7 @@ from typing import Any
 import pytest
 from conftest import AGENT, ENV
 
-from qoder_async.cli._journal import BatchKeys, Bitmap, InputLines, Journal, parse_line
-from qoder_async.testing import DEFAULT_TOKEN
+from qoder_async.testing import DEFAULT_TOKEN, FakeQoderServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +41,11 @@ def base_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def env_for(server: FakeQoderServer, **extra: str) -> dict[str, str]:
+    """The environment of a command line talking to an in-process fake server."""
+    return base_env(**{"QODER_PAT": server.token, "QODER_BASE_URL": server.base_url, **extra})
+
+
 class FakeServerProcess:
     def __init__(self, *options: str) -> None:
         self.process = subprocess.Popen(
@@ -47,9 +55,13 @@ class FakeServerProcess:
             stderr=subprocess.PIPE,
             text=True,
         )
-        assert self.process.stdout is not None
-        first = self.process.stdout.readline()
-        assert "listening on" in first, first + self.process.stderr.read()  # type: ignore[union-attr]
+        try:
+            assert self.process.stdout is not None
+            first = self.process.stdout.readline()
+            assert "listening on" in first, first
+        except BaseException:
+            self.stop()
+            raise
         self.base_url = first.split("listening on", 1)[1].strip()
         self.env = base_env(QODER_PAT=DEFAULT_TOKEN, QODER_BASE_URL=self.base_url)
 
@@ -61,27 +73,37 @@ class FakeServerProcess:
             return json.loads(response.read())  # type: ignore[no-any-return]
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)
+        stop(self.process, signal.SIGINT)
+
+
+def stop(process: subprocess.Popen[Any], signum: int = signal.SIGKILL) -> None:
+    """End ``process`` (politely first when ``signum`` is not SIGKILL) and close its pipes."""
+    if process.poll() is None:
+        process.send_signal(signum)
         try:
-            self.process.wait(5)
+            process.wait(5)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
+            process.kill()
+            process.wait()
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
 
 
 @pytest.fixture
 def fake_server() -> Iterator[FakeServerProcess]:
     server = FakeServerProcess()
-    yield server
-    server.stop()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
-def run(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str], timeout: float = 30, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        cli_command(*args), env=env, capture_output=True, text=True, timeout=timeout
+        cli_command(*args), env=env, capture_output=True, text=True, timeout=timeout, cwd=cwd
     )
 
 
@@ -89,65 +111,31 @@ def good(n: int) -> str:
     return json.dumps({"agent": AGENT, "environment_id": ENV, "title": f"line {n}"})
 
 
+def write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
 def records(path: Path) -> list[dict[str, Any]]:
+    """The journal's result records (the header checked and left out)."""
     text = path.read_text()
     assert text == "" or text.endswith("\n")
-    return [json.loads(line) for line in text.splitlines()]
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert not lines or lines[0]["kind"] == "header"
+    assert all("kind" not in record for record in lines[1:])
+    return lines[1:]
+
+
+def current(path: Path) -> dict[int, dict[str, Any]]:
+    """Each line's current outcome: its newest record."""
+    return {record["line"]: record for record in records(path)}
 
 
 def ok_once(path: Path, lines: int) -> list[str]:
-    """Every index has exactly one ok record; returns the session ids in index order."""
+    """Every line 1..lines has exactly one ok record; returns the session ids in line order."""
     oks = [r for r in records(path) if r["ok"]]
-    assert Counter(r["index"] for r in oks) == Counter(range(lines))
-    return [r["session"]["id"] for r in sorted(oks, key=lambda r: r["index"])]
-
-
-# -- in-process: the pure parts -----------------------------------------------------------
-
-
-def test_keys_are_stable_per_batch_line_and_content() -> None:
-    keys = BatchKeys("/data/in.jsonl")
-    key = keys.key(3, b'{"a":1}')
-    assert key == BatchKeys("/data/in.jsonl").key(3, b'{"a":1}')
-    assert len({key, keys.key(4, b'{"a":1}'), keys.key(3, b'{"a":2}')}) == 3
-    assert BatchKeys("other").key(3, b'{"a":1}') != key
-    assert len(key) == 36 and key[14] == "4" and key.isascii()
-
-
-def test_the_journal_cuts_a_partial_last_line_and_finds_what_is_done(tmp_path) -> None:
-    out = tmp_path / "out.jsonl"
-    out.write_bytes(
-        b'{"index":0,"ok":true}\n{"index":1,"ok":false}\n{"index":2,"ok":true}\n{"index":3,"o'
-    )
-    journal = Journal.open(str(out))
-    journal.append({"index": 3, "ok": True})
-    journal.close()
-    assert journal.repaired == len(b'{"index":3,"o')
-    assert (0 in journal.done, 1 in journal.done, 2 in journal.done) == (True, False, True)
-    assert [r["index"] for r in records(out)] == [0, 1, 2, 3]
-
-
-def test_bitmap_and_line_parsing() -> None:
-    bits = Bitmap()
-    for value in (0, 9, 9, 10_000_000):
-        bits.add(value)
-    assert bits.count == 3 and 9 in bits and 8 not in bits and 10**9 not in bits
-    assert "not valid JSON" in parse_line(b"{oops").reason  # type: ignore[union-attr]
-    assert "got an array" in parse_line(b"[1]").reason  # type: ignore[union-attr]
-    assert parse_line(b'{"agent": "agent_1"}') == {"agent": "agent_1"}
-
-
-def test_input_lines_count_and_skip(tmp_path) -> None:
-    path = tmp_path / "in.jsonl"
-    path.write_text(f"{good(0)}\n\n{good(2)}\n{good(3)}")
-    source = InputLines.open(str(path))
-    done = Bitmap()
-    done.add(2)
-    fed = list(source.items(done, BatchKeys("b")))
-    assert (source.lines, source.non_blank) == (4, 3)
-    assert [item["title"] for item in fed] == ["line 0", "line 3"]
-    assert [source.take(0).index, source.take(1).index] == [0, 3]
-    source.close()
+    assert Counter(r["line"] for r in oks) == Counter(range(1, lines + 1))
+    return [r["session"]["id"] for r in sorted(oks, key=lambda r: r["line"])]
 
 
 # -- as a process ---------------------------------------------------------------------------
@@ -155,30 +143,37 @@ def test_input_lines_count_and_skip(tmp_path) -> None:
 
 def test_help_version_and_no_command() -> None:
     env = base_env()
-    assert "create-many" in run("sessions", "--help", env=env).stdout
+    helped = run("sessions", "create-many", "--help", env=env)
+    assert "--retry-failed" in helped.stdout and "130  interrupted" in helped.stdout
     assert run("--version", env=env).stdout.startswith("qoder-async ")
     assert run(env=env).returncode == 2
 
 
-def test_sessions_create_prints_the_session(fake_server) -> None:
+def test_sessions_create_prints_the_session(fake_qoder_threaded) -> None:
+    server = fake_qoder_threaded
     done = run(
-        "sessions",
-        "create",
-        "--agent",
-        AGENT,
-        "--environment-id",
-        ENV,
-        "--title",
-        "from the shell",
-        "--metadata",
-        "ticket=OPS-1",
-        env=fake_server.env,
+        *("sessions", "create", "--agent", AGENT, "--environment-id", ENV, "--title", "shell"),
+        *("--metadata", "ticket=OPS-1", "--vault-id", "vlt_1", "--vault-id", "vlt_2"),
+        *("--memory-store-id", "memstore_1", "--delta-flush-interval-ms", "250"),
+        *("--resource", '{"type": "file", "file_id": "file_1"}', "--agent-version", "3"),
+        *("--idempotency-key", "shell-1", "--timeout", "5", "--max-retries", "0"),
+        env=env_for(server),
     )
     assert done.returncode == 0, done.stderr
     session = json.loads(done.stdout)
-    assert session["id"].startswith("sess_") and session["title"] == "from the shell"
-    assert session["metadata"] == {"ticket": "OPS-1"}
-    assert fake_server.stats()["sessions"] == 1
+    assert session["id"].startswith("sess_") and session["title"] == "shell"
+    sent = server.requests_to("POST", "/sessions")[0]
+    assert sent.headers["Idempotency-Key"] == "shell-1"
+    assert sent.json() == {
+        "agent": {"type": "agent", "id": AGENT, "version": 3},
+        "environment_id": ENV,
+        "title": "shell",
+        "metadata": {"ticket": "OPS-1"},
+        "delta_flush_interval_ms": 250,
+        "memory_store_ids": ["memstore_1"],
+        "resources": [{"type": "file", "file_id": "file_1"}],
+        "vault_ids": ["vlt_1", "vlt_2"],
+    }
 
 
 @pytest.mark.parametrize(
@@ -200,182 +195,156 @@ def test_sessions_create_prints_the_session(fake_server) -> None:
             {"QODER_PAT": "pt-x", "QODER_BASE_URL": "http://127.0.0.1:9/api"},
             "agent:",
         ),
+        (
+            ["sessions", "list"],
+            {"QODER_PAT": "pt-x", "QODER_BASE_URL": "http://example.com/api"},
+            "pass --allow-insecure-http",
+        ),
+        (["sessions", "update", "sess_1"], {"QODER_PAT": "pt-x"}, "nothing to update"),
+        (["events", "send", "sess_1"], {"QODER_PAT": "pt-x"}, "nothing to send"),
     ],
 )
 def test_usage_and_configuration_errors_exit_2(tmp_path, args, env, message) -> None:
-    done = subprocess.run(
-        cli_command(*args), env=base_env(**env), capture_output=True, text=True, cwd=tmp_path
-    )
+    done = run(*args, env=base_env(**env), cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and message in done.stderr
     assert done.stderr.startswith("qoder-async: error: ")
+    assert "allow_insecure_http" not in done.stderr
 
 
-def test_create_many_one_record_per_line_and_a_rerun_skips_the_done(fake_server, tmp_path) -> None:
-    lines = [good(0), "{not json", good(2), "[1, 2]", "", good(5)]
+def test_create_many_records_every_line_once(fake_qoder_threaded, tmp_path) -> None:
+    server = fake_qoder_threaded
+    lines = [good(1), "{not json", good(3), "[1, 2]", "", good(6)]
     lines += [json.dumps({"agent": AGENT, "environment_id": ENV, "colour": "red"})]
-    lines += [json.dumps({"agent": "nope", "environment_id": ENV}), good(8)]
-    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    source.write_text("\n".join(lines) + "\n")
+    lines += [json.dumps({"agent": "nope", "environment_id": ENV}), good(9)]
+    source, out = write_lines(tmp_path / "in.jsonl", lines), tmp_path / "out.jsonl"
     command = ("sessions", "create-many", str(source), "-o", str(out), "--rate", "0")
-    done = run(*command, "--ordered", "--progress", "plain", env=fake_server.env)
+    done = run(*command, "--ordered", "--progress", "plain", env=env_for(server))
     assert done.returncode == 1, done.stderr
+    header = json.loads(out.read_text().splitlines()[0])
+    assert header["batch_id"] == header["input"] == str(source.resolve())
+    assert header["input_lines"] == 9 and len(header["input_sha256"]) == 64
     result = records(out)
-    assert [r["index"] for r in result] == [0, 1, 2, 3, 5, 6, 7, 8]
+    assert [r["line"] for r in result] == [1, 2, 3, 4, 6, 7, 8, 9]
     assert [r["ok"] for r in result] == [True, False, True, False, True, False, False, True]
-    errors = {r["index"]: r["error"] for r in result if not r["ok"]}
-    assert errors[1]["message"].startswith("line 2: not valid JSON")
-    assert errors[3]["message"].startswith("line 4: expected a JSON object")
-    assert errors[6] == {
+    assert all(len(r["fingerprint"]) == 16 and r["idempotency_key"] for r in result)
+    errors = {r["line"]: r["error"] for r in result if not r["ok"]}
+    assert all(not r["transient"] for r in result if not r["ok"])
+    assert errors[2]["message"].startswith("line 2: not valid JSON")
+    assert errors[4]["message"].startswith("line 4: expected a JSON object")
+    assert errors[7] == {
         "type": "InvalidParameterError",
         "status_code": None,
         "message": "line 7: colour: is not a sessions.create parameter",
         "request_id": None,
     }
-    assert errors[7]["message"].startswith("line 8: agent:")
-    assert result[0]["session"]["title"] == "line 0"
-    assert "4 created, 4 failed" in done.stderr
-    assert fake_server.stats()["sessions"] == 4
-
-    again = run(*command, "--progress", "none", env=fake_server.env)
-    assert again.returncode == 1
-    assert "resuming: 4 lines already recorded ok" in again.stderr
-    rerun = records(out)[len(result) :]
-    assert sorted(r["index"] for r in rerun) == [1, 3, 6, 7]
-    assert fake_server.stats()["sessions"] == 4
+    assert errors[8]["message"].startswith("line 8: agent:")
+    assert result[0]["session"]["title"] == "line 1"
+    assert "4 created, 4 failed (4 for good)" in done.stderr
+    assert len(server.sessions) == 4
 
 
-def test_a_rejected_token_stops_the_batch_with_exit_2(fake_server, tmp_path) -> None:
-    source = tmp_path / "in.jsonl"
-    source.write_text("".join(good(n) + "\n" for n in range(500)))
+def test_a_rejected_token_stops_the_batch_with_exit_2(fake_qoder_threaded, tmp_path) -> None:
+    source = write_lines(tmp_path / "in.jsonl", [good(n) for n in range(500)])
     out = tmp_path / "out.jsonl"
-    env = {**fake_server.env, "QODER_PAT": "pt-revoked"}
+    env = env_for(fake_qoder_threaded, QODER_PAT="pt-revoked")
     result = run("sessions", "create-many", str(source), "-o", str(out), "--rate", "0", env=env)
     assert result.returncode == 2, result.stderr
     assert "rejected the token" in result.stderr
     written = records(out)
-    assert written and all(not r["ok"] for r in written)
+    assert written and all(not r["ok"] and r["transient"] for r in written)
     assert written[0]["error"]["status_code"] == 401
     # one 401 is enough: the batch stops (at most the 16 in flight are recorded) instead of
     # sending 500 requests that must all fail
     assert len(written) <= 16
-    assert fake_server.stats()["sessions"] == 0
+    assert not fake_qoder_threaded.sessions
 
 
-def test_kill_9_mid_run_then_rerun_leaves_one_session_per_line(tmp_path) -> None:
-    total = 300
-    server = FakeServerProcess("--latency", "0.05")
-    try:
-        source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-        source.write_text("".join(good(n) + "\n" for n in range(total)))
-        command = cli_command("sessions", "create-many", str(source), "-o", str(out))
-        process = subprocess.Popen(
-            [*command, "--rate", "100", "--concurrency", "8"],
-            env=server.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and (
-            not out.exists() or out.read_bytes().count(b"\n") < 60
-        ):
-            time.sleep(0.02)
-        process.kill()
-        process.wait()
-        recorded = sum(r["ok"] for r in records(out))
-        assert 60 <= recorded < total
-        # Requests were in flight: the server created sessions nobody recorded.
-        assert server.stats()["sessions"] > recorded
-
-        done = subprocess.run(
-            [*command, "--rate", "0"], env=server.env, capture_output=True, text=True, timeout=60
-        )
-        assert done.returncode == 0, done.stderr
-        assert f"resuming: {recorded} lines already recorded ok" in done.stderr
-        ids = ok_once(out, total)
-        assert len(set(ids)) == total
-        assert server.stats()["sessions"] == total
-    finally:
-        server.stop()
-
-
-def test_ctrl_c_stops_cleanly_with_valid_jsonl(fake_server, tmp_path) -> None:
+def test_ctrl_c_stops_cleanly_with_valid_jsonl(fake_qoder_threaded, tmp_path) -> None:
     total = 400
-    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    source.write_text("".join(good(n) + "\n" for n in range(total)))
+    source = write_lines(tmp_path / "in.jsonl", [good(n) for n in range(total)])
+    out = tmp_path / "out.jsonl"
     command = cli_command("sessions", "create-many", str(source), "-o", str(out))
+    env = env_for(fake_qoder_threaded)
     process = subprocess.Popen(
-        [*command, "--rate", "200"],
-        env=fake_server.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        [*command, "--rate", "200"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 20_000):
-        time.sleep(0.02)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=30)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 20_000):
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    finally:
+        stop(process)
     assert process.returncode == 130, err
-    assert "run the same command again to resume" in err
-    assert "Traceback" not in err
-    recorded = records(out)  # every line is whole JSON, the file ends with a newline
-    assert 0 < len(recorded) < total
+    assert b"run the same command again to resume" in err and b"Traceback" not in err
+    assert 0 < len(records(out)) < total  # every line is whole JSON, the file ends with \n
+    assert not Path(f"{out}.lock").exists()
 
-    done = subprocess.run(
-        [*command, "--rate", "0"], env=fake_server.env, capture_output=True, text=True
-    )
+    done = run(*command[3:], "--rate", "0", env=env)
     assert done.returncode == 0, done.stderr
     ok_once(out, total)
-    assert fake_server.stats()["sessions"] == total
+    assert len(fake_qoder_threaded.sessions) == total
 
 
-def test_the_demo_needs_no_credentials_or_network() -> None:
+def test_the_demo_ends_with_the_sdk_code_that_does_the_same(fake_qoder_threaded) -> None:
     started = time.monotonic()
-    done = run("demo", "--progress", "plain", env=base_env(), timeout=120)
+    done = run("demo", "--count", "600", "--progress", "plain", env=base_env(), timeout=60)
     assert done.returncode == 0, done.stderr
-    for label in ("created    3000 sessions", "failed     0", "retries", "throttled"):
+    for label in ("created    600 sessions", "failed     0", "retries", "throttled"):
         assert label in done.stdout
-    assert "holds 3000 sessions for 3000 inputs: no duplicates" in done.stdout
-    assert time.monotonic() - started < 40
-
-
-def test_rich_progress_when_asked(fake_server, tmp_path) -> None:
-    pytest.importorskip("rich")
-    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    source.write_text("".join(good(n) + "\n" for n in range(20)))
-    done = run(
-        "sessions",
-        "create-many",
-        str(source),
-        "-o",
-        str(out),
-        "--rate",
-        "0",
-        "--progress",
-        "rich",
-        env=fake_server.env,
+    assert "holds 600 sessions for 600 inputs: no duplicates" in done.stdout
+    code = done.stdout.split("the qoder-async SDK:\n\n", 1)[1]
+    assert len([line for line in code.splitlines() if line]) == 10 and "range(600)" in code
+    ran = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env_for(fake_qoder_threaded),
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == "600 created, 0 failed\n"
+    assert len(fake_qoder_threaded.sessions) == 600
+    assert time.monotonic() - started < 20
+
+
+def test_rich_progress_when_asked(fake_qoder_threaded, tmp_path) -> None:
+    pytest.importorskip("rich")
+    source = write_lines(tmp_path / "in.jsonl", [good(n) for n in range(20)])
+    out = tmp_path / "out.jsonl"
+    command = ("sessions", "create-many", str(source), "-o", str(out), "--rate", "0")
+    done = run(*command, "--progress", "rich", env=env_for(fake_qoder_threaded))
     assert done.returncode == 0, done.stderr
     assert "20/20" in done.stderr
     ok_once(out, 20)
 
 
-def test_without_rich_the_progress_is_plain_lines(fake_server, tmp_path) -> None:
+def test_without_rich_the_progress_is_plain_lines(fake_qoder_threaded, tmp_path) -> None:
     # The base install has no rich: hide it, as if it were not installed.
     code = (
         "import sys; sys.modules['rich'] = None; from qoder_async.cli import main; "
         "sys.exit(main(sys.argv[1:]))"
     )
-    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    source.write_text("".join(good(n) + "\n" for n in range(20)))
-    command = [sys.executable, "-c", code, "sessions", "create-many", str(source), "-o", str(out)]
+    source = write_lines(tmp_path / "in.jsonl", [good(n) for n in range(20)])
+    out = tmp_path / "out.jsonl"
+    command = [sys.executable, "-c", code, "sessions", "create-many", str(source)]
+    env = env_for(fake_qoder_threaded)
     done = subprocess.run(
-        [*command, "--rate", "0"], env=fake_server.env, capture_output=True, text=True
+        [*command, "-o", str(out), "--rate", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert done.returncode == 0, done.stderr
     assert "sessions: 20/20 (100%), 0 failed" in done.stderr
     asked = subprocess.run(
-        [*command, "--progress", "rich"], env=fake_server.env, capture_output=True, text=True
+        [*command, "-o", str(tmp_path / "other.jsonl"), "--progress", "rich"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert asked.returncode == 2 and "pip install 'qoder-async[cli]'" in asked.stderr

@@ -1,7 +1,9 @@
 """The ``qoder-async`` command line.
 
-Commands: ``sessions create``, ``sessions create-many`` (resumable bulk creation from a
-JSONL file), ``fake-server`` and ``demo``. Run ``qoder-async --help`` for the options.
+Commands: ``sessions create|create-many|list|get|update|archive|delete|cancel``,
+``events send|list|stream``, ``fake-server`` and ``demo``. ``create-many`` creates one
+session per line of a JSONL file and journals every outcome, so that it can be run again
+blindly (see ``_journal``). Run ``qoder-async --help`` for the options and exit statuses.
 
 Example::
 

@@ -19,10 +19,11 @@ from .._bulk import BulkProgress
 from .._hooks import Hooks, RequestInfo
 from .._retry import RetryPolicy
 from ..testing import FakeQoderServer, Fault
+from ._args import add_command, positive_int, progress_option
 from ._common import EXIT_FAILED, EXIT_OK, error_record
 from ._progress import make_display
 
-__all__ = ["demo_command"]
+__all__ = ["add_demo", "demo_command", "sdk_code"]
 
 AGENT = "agent_019e390add9f7bac9b6cc806db46fcbd"
 ENVIRONMENT = "env_019e2590d33f711fabf42f2857cecd8a"
@@ -35,6 +36,68 @@ _FAULTS: list[tuple[str, Fault]] = [
     ("connection reset", Fault.reset()),
     ("response lost after the session was created", Fault.drop_response()),
 ]
+
+
+#: Ten lines that do what the demo did; ``str.format`` fills in its values.
+_SDK_CODE = "\n".join(
+    [
+        "import asyncio",
+        "from qoder_async import AsyncQoder, RetryPolicy",
+        "",
+        "async def main() -> None:",
+        '    items = ({{"agent": "{agent}", "environment_id": "{environment}", '
+        '"title": f"demo session {{n}}",',
+        '              "metadata": {{"batch": "demo", "n": str(n)}}}} for n in range({count}))',
+        "    async with AsyncQoder(retry=RetryPolicy(max_retries=6)) as client:  # reads QODER_PAT",
+        "        results = client.sessions.create_many("
+        'items, concurrency={concurrency}, key_fn=lambda i, _: f"demo-{batch}-{{i}}")',
+        "        failed = [r async for r in results if not r.ok]",
+        '    print({count} - len(failed), "created,", len(failed), "failed")',
+        "",
+        "asyncio.run(main())",
+        "",
+    ]
+)
+
+
+def sdk_code(count: int, concurrency: int, batch: str) -> str:
+    """The SDK code that does what ``demo`` does (against the API ``QODER_BASE_URL`` names).
+
+    Args:
+        count: sessions to create.
+        concurrency: requests in flight.
+        batch: what the idempotency keys start with.
+
+    Example::
+
+        exec(sdk_code(10, 4, "a1b2c3"))  # with QODER_PAT (and QODER_BASE_URL) set
+    """
+    return _SDK_CODE.format(
+        agent=AGENT, environment=ENVIRONMENT, count=count, concurrency=concurrency, batch=batch
+    )
+
+
+def add_demo(commands: Any) -> None:
+    """Register ``demo``.
+
+    Args:
+        commands: the top-level subparsers.
+
+    Example::
+
+        add_demo(parser.add_subparsers())
+    """
+    demo = add_command(
+        commands,
+        "demo",
+        "bulk-create sessions against an in-process fake API, with injected faults",
+    )
+    demo.add_argument("--count", type=positive_int, default=3000, metavar="N", help="default: 3000")
+    demo.add_argument(
+        "--concurrency", type=positive_int, default=32, metavar="N", help="default: 32"
+    )
+    progress_option(demo)
+    demo.set_defaults(handler=demo_command)
 
 
 def _items(count: int) -> Iterator[dict[str, Any]]:
@@ -69,7 +132,16 @@ class _FaultInjector:
 
 
 async def demo_command(args: argparse.Namespace) -> int:
-    """Create ``--count`` sessions with the progress display, then print a summary."""
+    """Create ``--count`` sessions with the progress display, then print a summary and the SDK
+    code that does the same.
+
+    Args:
+        args: the parsed command line.
+
+    Example::
+
+        qoder_async.cli.main(["demo", "--count", "500"])
+    """
     count, concurrency = args.count, args.concurrency
     print(
         f"qoder-async demo: creating {count} sessions, {concurrency} in flight, against a fake "
@@ -78,7 +150,8 @@ async def demo_command(args: argparse.Namespace) -> int:
     )
     batch = uuid.uuid4().hex[:12]
     retry = RetryPolicy(max_retries=6, initial_delay=0.05, max_delay=0.5)
-    display = make_display(args.progress, total=count, label="sessions")
+    progress = "none" if args.verbosity < 0 else args.progress
+    display = make_display(progress, total=count, label="sessions")
     last: list[BulkProgress] = []
     created = failed = 0
     first_failure: dict[str, Any] | None = None
@@ -131,4 +204,8 @@ async def demo_command(args: argparse.Namespace) -> int:
     print()
     print("Against the real API: export QODER_PAT=pt-..., then")
     print("  qoder-async sessions create-many input.jsonl --output results.jsonl")
+    print()
+    print("or, in Python, the same as this demo with the qoder-async SDK:")
+    print()
+    print(sdk_code(count, concurrency, batch), end="")
     return EXIT_OK if failed == 0 else EXIT_FAILED

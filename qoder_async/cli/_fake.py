@@ -12,15 +12,17 @@ import argparse
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import anyio
 from aiohttp import web
 
 from ..testing._server import DEFAULT_TOKEN, FakeQoderServer
 from ..testing._wire import ApiError
+from ._args import add_command, fraction, non_negative_float, port
 from ._common import EXIT_OK, UsageError
 
-__all__ = ["STATS_PATH", "fake_server_command", "serve_stats"]
+__all__ = ["STATS_PATH", "add_fake_server", "fake_server_command", "serve_stats"]
 
 STATS_PATH = "/_fake/stats"
 
@@ -61,15 +63,64 @@ class _Development:
         )
 
 
+def add_fake_server(commands: Any) -> None:
+    """Register ``fake-server``.
+
+    Args:
+        commands: the top-level subparsers.
+
+    Example::
+
+        add_fake_server(parser.add_subparsers())
+    """
+    fake = add_command(
+        commands, "fake-server", "run the in-memory fake Qoder API on 127.0.0.1 (development)"
+    )
+    fake.add_argument(
+        "--port", type=port, default=8765, metavar="P", help="default: 8765; 0 picks one"
+    )
+    fake.add_argument("--token", default=None, help="the token it accepts (default: a test one)")
+    fake.add_argument(
+        "--latency", type=non_negative_float, default=0.0, help="seconds added to each answer"
+    )
+    fake.add_argument(
+        "--fail-rate",
+        type=fraction,
+        default=0.0,
+        help="fraction of requests answered 503 (to exercise retries)",
+    )
+    fake.set_defaults(handler=fake_server_command)
+
+
 def serve_stats(server: FakeQoderServer, latency: float = 0.0, fail_rate: float = 0.0) -> None:
-    """Add the development middleware and ``GET /_fake/stats`` to a server not yet started."""
+    """Add the development middleware and ``GET /_fake/stats`` to a server not yet started.
+
+    Args:
+        server: the fake server, not started yet.
+        latency: seconds added to each answer, after the work is done.
+        fail_rate: the fraction of requests answered 503.
+
+    Example::
+
+        server = FakeQoderServer()
+        serve_stats(server, latency=0.05)
+        await server.start()
+    """
     development = _Development(server, latency, fail_rate)
     server.app.middlewares.append(development.middleware)
     server.add_route("GET", STATS_PATH, development.stats)
 
 
 async def fake_server_command(args: argparse.Namespace) -> int:
-    """Serve until interrupted; the first line printed is the API root to use."""
+    """Serve until interrupted; the first line printed is the API root to use.
+
+    Args:
+        args: the parsed command line.
+
+    Example::
+
+        qoder_async.cli.main(["fake-server", "--port", "0"])
+    """
     server = FakeQoderServer(port=args.port, token=args.token or DEFAULT_TOKEN)
     server.record_requests = False  # a long-running server must not grow without bound
     serve_stats(server, args.latency, args.fail_rate)

@@ -1,207 +1,282 @@
-"""The files of ``create-many``: the JSONL input, the output journal, and the batch's keys.
+"""The output of ``create-many``: a JSONL journal that knows which input it belongs to.
+
+The first line is a header naming the batch and its input; every other line is the
+outcome of one input line, known by its 1-based number and its fingerprint::
+
+    {"kind":"header","format":2,"batch_id":"/data/in.jsonl","input":"/data/in.jsonl",...}
+    {"line":1,"fingerprint":"9c1c01dc3ac1445a","ok":true,"idempotency_key":"...","session":{...}}
+    {"line":2,"fingerprint":"...","ok":false,"transient":false,"idempotency_key":"...","error":{...}}
 
 Crash safety rests on three rules:
 
-- every result is one ``write()`` of one whole line, made as soon as the result arrives,
-  to a file opened for appending (a kill can at worst cut the last line short, and the next
-  run cuts that fragment away before appending);
-- a re-run skips exactly the input lines that have an ``"ok": true`` line in the output;
-- every other line is retried with the same ``Idempotency-Key``, derived from the batch id,
-  the line's index and its bytes, so a session created just before the crash is replayed by
-  the API instead of created twice (within the API's 24 h window).
+- every record is one ``write()`` of one whole line, made as soon as the result arrives, to a
+  file opened for appending (a kill can at worst cut the last line short, and the next run
+  cuts that fragment away before appending); the header is written before any record;
+- the newest record for a line is its outcome; a run feeds only the lines whose outcome
+  is missing, failed transiently, or is for other content (an edited line);
+- idempotency keys are derived from the batch id, the line number and its fingerprint, so
+  a session created just before a crash is replayed by the API, not created twice.
+
+Nothing is written before the file was checked: an output refused (another batch's, or
+not a journal at all) is left byte for byte as it was.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import uuid
-from collections.abc import Iterator
+import re
+import time
 from pathlib import Path
 from typing import IO, Any
 
+from .._version import __version__
+from ._batch_input import InputLines
 from ._common import UsageError
+from ._ledger import FAILED, OK, TRANSIENT, Ledger
 
-__all__ = ["BadLine", "BatchKeys", "Bitmap", "InputLines", "Journal", "Line", "check_distinct"]
+__all__ = ["FORMAT", "Journal", "check_distinct", "move_aside", "new_header"]
 
-#: Output lines naming a larger index than this are ignored (they cannot be ours).
-_MAX_INDEX = 2**40
+FORMAT = 2
+_HEADER_START = b'{"kind":"header"'
+_WAY_OUT = "use another --output, or --force-new-output to move it aside and start over"
 
 
 def check_distinct(input_name: str, output_name: str) -> None:
-    """Refuse to append results to the file being read."""
+    """Refuse to append results to the file being read.
+
+    Args:
+        input_name: the input file's name.
+        output_name: the output file's name.
+
+    Example::
+
+        check_distinct("in.jsonl", "out.jsonl")
+    """
     if Path(input_name).resolve() == Path(output_name).resolve():
         raise UsageError("the output file must not be the input file")
 
 
-class Bitmap:
-    """A set of non-negative ints, one bit each: ten million done lines cost 1.25 MB."""
+def move_aside(name: str) -> str | None:
+    """Rename ``name`` to the first free ``name.old``, ``name.old.2``, ...; ``None`` if absent.
 
-    __slots__ = ("_bits", "count")
+    Args:
+        name: the output file's name.
 
-    def __init__(self) -> None:
-        self._bits = bytearray()
-        self.count = 0
+    Example::
 
-    def add(self, value: int) -> None:
-        byte, mask = value >> 3, 1 << (value & 7)
-        if byte >= len(self._bits):
-            self._bits.extend(bytes(byte + 1 - len(self._bits)))
-        if not self._bits[byte] & mask:
-            self._bits[byte] |= mask
-            self.count += 1
-
-    def __contains__(self, value: object) -> bool:
-        if not isinstance(value, int):
-            return False
-        byte = value >> 3
-        return byte < len(self._bits) and bool(self._bits[byte] & (1 << (value & 7)))
-
-
-class BatchKeys:
-    """Deterministic idempotency keys: one per (batch id, line index, line bytes).
-
-    Shaped like the UUID4 the API documents, but derived from a SHA-256, so that a re-run
-    of the same file sends the same key for the same line; an edited line gets a new key
-    (the API would answer 409 to an old key with a new body).
+        moved = move_aside("out.jsonl")  # "out.jsonl.old"
     """
-
-    def __init__(self, batch_id: str) -> None:
-        self._prefix = hashlib.sha256(b"qoder-async create-many\0" + batch_id.encode()).digest()
-
-    def key(self, index: int, line: bytes) -> str:
-        digest = hashlib.sha256(self._prefix + index.to_bytes(8, "big") + line).digest()
-        return str(uuid.UUID(bytes=digest[:16], version=4))
-
-
-class BadLine:
-    """An input line that is not a JSON object; it becomes an error record, never a crash."""
-
-    __slots__ = ("reason",)
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-
-class Line:
-    """Where a fed item came from."""
-
-    __slots__ = ("index", "key")
-
-    def __init__(self, index: int, key: str) -> None:
-        self.index = index
-        self.key = key
-
-
-def _json_kind(value: object) -> str:
-    kinds = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
-    return kinds.get(type(value), "a number")
-
-
-def parse_line(raw: bytes) -> dict[str, Any] | BadLine:
-    """One input line as create parameters, or the reason it cannot be."""
+    if not os.path.lexists(name):
+        return None
+    target, n = f"{name}.old", 1
+    while os.path.lexists(target):
+        n += 1
+        target = f"{name}.old.{n}"
     try:
-        value = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        return BadLine(f"not valid JSON ({exc})")
-    if not isinstance(value, dict):
-        return BadLine(f"expected a JSON object of create parameters, got {_json_kind(value)}")
-    return value
+        os.rename(name, target)
+    except OSError as exc:
+        raise UsageError(f"cannot move {name} aside: {exc.strerror or exc}") from None
+    return target
 
 
-class InputLines:
-    """The input file, read lazily: a 10-million-line file is never held in memory."""
+def new_header(source: InputLines, batch_id: str) -> dict[str, Any]:
+    """The header of a new journal for ``source``.
 
-    def __init__(self, path: Path, file: IO[bytes]) -> None:
-        self.path = path
-        self._file = file
-        self._pending: dict[int, Line] = {}
-        self.lines = 0
-        self.non_blank = 0
+    Args:
+        source: the input, already scanned.
+        batch_id: the batch's id.
 
-    @classmethod
-    def open(cls, name: str) -> InputLines:
-        path = Path(name)
-        try:
-            file = path.open("rb")
-        except OSError as exc:
-            raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from None
-        source = cls(path, file)
-        try:
-            source._count()
-        except OSError as exc:
-            file.close()
-            raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from None
-        return source
+    Example::
 
-    def _count(self) -> None:
-        for raw in self._file:
-            self.lines += 1
-            if not raw.isspace():
-                self.non_blank += 1
-        self._file.seek(0)
+        journal.open_for_append(new_header(source, batch_id))
+    """
+    return {
+        "kind": "header",
+        "format": FORMAT,
+        "batch_id": batch_id,
+        "input": str(source.path.resolve()),
+        "input_sha256": source.sha256,
+        "input_lines": source.lines,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "by": f"qoder-async {__version__}",
+    }
 
-    def default_batch_id(self) -> str:
-        return str(self.path.resolve())
 
-    def items(self, done: Bitmap, keys: BatchKeys) -> Iterator[Any]:
-        """The lines still to do, parsed (a :class:`BadLine` fails as an item of the batch).
+def _parse(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
 
-        ``key_for`` and ``take`` map the batch's index of an item back to its line.
-        """
-        fed = 0
-        for index, raw in enumerate(self._file):
-            if index in done:
-                continue
-            line = raw.strip()
-            if not line:
-                continue
-            self._pending[fed] = Line(index, keys.key(index, line))
-            fed += 1
-            yield parse_line(line)
 
-    def key_for(self, fed: int, params: object) -> str:
-        return self._pending[fed].key
+#: The start of every record this module writes: read without parsing the session after it
+#: (ten million records would otherwise cost minutes of ``json.loads``).
+_RECORD_START = re.compile(
+    rb'\{"line":(\d{1,18}),"fingerprint":"([0-9a-f]{16})","ok":(true|false)'
+    rb'(,"transient":true)?[,}]'
+)
 
-    def take(self, fed: int) -> Line:
-        return self._pending.pop(fed)
 
-    def close(self) -> None:
-        self._file.close()
+def _outcome(raw: bytes) -> tuple[int, int, int] | None:
+    """``(line, fingerprint, outcome)`` of a result record, ``None`` if it is not one."""
+    match = _RECORD_START.match(raw)
+    if match is not None:
+        line, fp, ok, transient = match.groups()
+        return int(line), int(fp, 16), OK if ok == b"true" else TRANSIENT if transient else FAILED
+    # Written by hand or by another tool: the same fields, in any order and spacing.
+    record = _parse(raw)
+    if not isinstance(record, dict):
+        return None
+    line, fp, ok = record.get("line"), record.get("fingerprint"), record.get("ok")
+    if type(line) is not int or not isinstance(fp, str) or len(fp) != 16 or type(ok) is not bool:
+        return None
+    try:
+        value = int(fp, 16)
+    except ValueError:
+        return None
+    if ok:
+        return line, value, OK
+    return line, value, TRANSIENT if record.get("transient") is True else FAILED
 
 
 class Journal:
-    """The output: one JSON line per result, appended and flushed as results arrive."""
+    """The output file: read and checked by :meth:`read`, then appended to.
 
-    def __init__(self, path: Path, done: Bitmap, repaired: int) -> None:
+    Example::
+
+        journal = Journal.read("out.jsonl", ledger, batch_id="/data/in.jsonl")
+        journal.open_for_append(new_header(source, "/data/in.jsonl"))
+        journal.append({"line": 1, ...})
+        journal.close()
+    """
+
+    def __init__(self, path: Path, header: dict[str, Any] | None, end: int, size: int) -> None:
         self.path = path
-        self.done = done
-        self.repaired = repaired
+        self.header = header
+        self.end = end
+        self.size = size
+        self.records = 0
+        self.unreadable = 0
         self._file: IO[bytes] | None = None
 
+    @property
+    def cut_off(self) -> int:
+        """Bytes of a cut-off last line that :meth:`open_for_append` drops.
+
+        Example::
+
+            if journal.cut_off: print("dropping", journal.cut_off, "bytes")
+        """
+        return self.size - self.end
+
     @classmethod
-    def open(cls, name: str, *, max_index: int = _MAX_INDEX) -> Journal:
-        """Read what earlier runs recorded, cut a partial last line, open for appending."""
+    def read(cls, name: str, ledger: Ledger, batch_id: str) -> Journal:
+        """Read what earlier runs recorded into ``ledger``; writes nothing.
+
+        Args:
+            name: the output file's name (it need not exist).
+            ledger: takes in every record.
+            batch_id: this run's batch id; a journal of another batch is refused.
+
+        Raises:
+            UsageError: the file is not a journal, belongs to another batch, or none of its
+                records matches a line of the input.
+
+        Example::
+
+            journal = Journal.read("out.jsonl", Ledger(source.fingerprints), "/data/in.jsonl")
+        """
         path = Path(name)
-        done = Bitmap()
-        repaired = 0
         try:
-            with path.open("r+b") as file:
-                repaired = _load(file, done, max_index)
+            file = path.open("rb")
         except FileNotFoundError:
-            pass
+            return cls(path, None, 0, 0)
         except OSError as exc:
             raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from None
-        journal = cls(path, done, repaired)
-        try:
-            # Unbuffered: each record is exactly one write() to the end of the file.
-            journal._file = path.open("ab", buffering=0)
-        except OSError as exc:
-            raise UsageError(f"cannot write {name}: {exc.strerror or exc}") from None
+        with file:
+            journal = cls._load(name, file, ledger, batch_id)
+        if journal.records and not ledger.matched:
+            raise UsageError(
+                f"{name} was written for other input: none of its {journal.records} results "
+                f"matches a line of this input; {_WAY_OUT}"
+            )
         return journal
 
+    @classmethod
+    def _load(cls, name: str, file: IO[bytes], ledger: Ledger, batch_id: str) -> Journal:
+        path = Path(name)
+        first = file.readline()
+        size = os.fstat(file.fileno()).st_size
+        if not first.endswith(b"\n"):
+            # A header cut short by a kill may be cut inside its first few bytes, too.
+            if not (first.startswith(_HEADER_START) or _HEADER_START.startswith(first)):
+                raise UsageError(f"{name} is not a create-many journal (no header); {_WAY_OUT}")
+            return cls(path, None, 0, size)  # empty, or a header cut short: start afresh
+        header = _parse(first)
+        if not (
+            isinstance(header, dict)
+            and header.get("kind") == "header"
+            and header.get("format") == FORMAT
+        ):
+            raise UsageError(
+                f"{name} is not a create-many journal of this version (no header); {_WAY_OUT}"
+            )
+        if header.get("batch_id") != batch_id:
+            raise UsageError(
+                f"{name} belongs to another batch (input {header.get('input')}, batch id "
+                f"{header.get('batch_id')}); {_WAY_OUT}"
+            )
+        journal = cls(path, header, len(first), size)
+        for raw in file:
+            if not raw.endswith(b"\n"):
+                break
+            journal.end += len(raw)
+            outcome = _outcome(raw)
+            if outcome is None:
+                journal.unreadable += 1
+                continue
+            journal.records += 1
+            ledger.note(*outcome)
+        return journal
+
+    def open_for_append(self, header: dict[str, Any]) -> None:
+        """Cut a cut-off last line, write ``header`` if the journal has none, open for appending.
+
+        Args:
+            header: the header to start a new journal with (see :func:`new_header`).
+
+        Example::
+
+            journal.open_for_append(new_header(source, batch_id))
+        """
+        name = str(self.path)
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        except OSError as exc:
+            raise UsageError(f"cannot write {name}: {exc.strerror or exc}") from None
+        # Unbuffered: each record is exactly one write() to the end of the file.
+        self._file = os.fdopen(fd, "ab", buffering=0)
+        try:
+            if self.size > self.end:
+                os.ftruncate(fd, self.end)
+            if self.header is None:
+                self.append(header)
+                self.header = header
+        except OSError as exc:
+            self.close()
+            raise UsageError(f"cannot write {name}: {exc.strerror or exc}") from None
+
     def append(self, record: dict[str, Any]) -> None:
+        """Append ``record`` as one line, in one ``write()`` where the OS allows.
+
+        Args:
+            record: a JSON-ready dict.
+
+        Example::
+
+            journal.append({"line": 3, "fingerprint": "...", "ok": True, ...})
+        """
         assert self._file is not None
         data = memoryview(
             json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
@@ -211,28 +286,12 @@ class Journal:
             data = data[written or 0 :]
 
     def close(self) -> None:
+        """Close the file. Safe to call twice.
+
+        Example::
+
+            journal.close()
+        """
         if self._file is not None:
             self._file.close()
             self._file = None
-
-
-def _load(file: IO[bytes], done: Bitmap, max_index: int) -> int:
-    """Mark the indices recorded ok; return how many bytes of a cut-off last line were dropped."""
-    end = 0
-    for raw in file:
-        if not raw.endswith(b"\n"):
-            break
-        end += len(raw)
-        try:
-            record = json.loads(raw)
-        except (ValueError, RecursionError):
-            continue
-        if not isinstance(record, dict) or record.get("ok") is not True:
-            continue
-        index = record.get("index")
-        if type(index) is int and 0 <= index < max_index:
-            done.add(index)
-    size = os.fstat(file.fileno()).st_size
-    if size > end:
-        file.truncate(end)
-    return size - end

@@ -19,6 +19,13 @@ _PLAIN_EVERY = 2.0
 
 
 class Display(Protocol):
+    """What shows a batch's progress: started, updated with each :class:`BulkProgress`, stopped.
+
+    Example::
+
+        display: Display = make_display("none", total=10, label="sessions")
+    """
+
     def start(self) -> None: ...
 
     def update(self, progress: BulkProgress) -> None: ...
@@ -27,6 +34,15 @@ class Display(Protocol):
 
 
 def format_duration(seconds: float) -> str:
+    """``M:SS``, or ``H:MM:SS`` from an hour on.
+
+    Args:
+        seconds: the duration.
+
+    Example::
+
+        assert format_duration(3725) == "1:02:05"
+    """
     seconds = max(0, round(seconds))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
@@ -126,7 +142,18 @@ class _Rich:
 
 
 def make_display(mode: str, *, total: int, label: str) -> Display:
-    """The display for ``--progress mode`` (``auto``: rich on a terminal when installed)."""
+    """The display for ``--progress mode`` (``auto``: rich on a terminal when installed).
+
+    Args:
+        mode: ``auto``, ``rich``, ``plain`` or ``none``.
+        total: how many items the bar counts to.
+        label: what it counts (``"sessions"``).
+
+    Example::
+
+        display = make_display("plain", total=1000, label="sessions")
+        display.start(); display.update(progress); display.stop()
+    """
     if mode == "none":
         return _Silent()
     if mode in ("auto", "rich"):

@@ -1,176 +1,226 @@
-"""``qoder-async sessions create`` and ``qoder-async sessions create-many``."""
+"""``qoder-async sessions ...``: create, list, get, update, archive, delete, cancel."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import sys
-import time
 from typing import Any
 
-from .._bulk import BulkProgress, BulkResult
-from .._errors import APIError, AuthenticationError, InvalidParameterError
-from .._models._converter import to_dict
-from .._retry import RetryPolicy
-from ._common import EXIT_FAILED, EXIT_OK, UsageError, error_record, make_client
-from ._journal import BadLine, BatchKeys, InputLines, Journal, Line, check_distinct
-from ._progress import format_duration, make_display
+from .._client import AsyncQoder
+from .._models.session import AgentRef
+from ._args import add_command, add_group, json_object, key_value, positive_int
+from ._batch import add_create_many
+from ._common import UsageError, call_api, print_items, print_json
 
-__all__ = ["create_command", "create_many_command"]
+__all__ = ["add_session_commands"]
+
+#: Commands that take one session id and print what the API answers.
+_BY_ID = {
+    "get": ("retrieve", "print one session as JSON"),
+    "archive": ("archive", "archive a session: kept, but out of lists and closed to events"),
+    "delete": ("delete", "delete a session and its events for good"),
+    "cancel": ("cancel", "cancel the running turn (a no-op when the session is idle)"),
+}
 
 
-def _metadata(pairs: list[str]) -> dict[str, str] | None:
-    if not pairs:
-        return None
-    metadata: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--metadata expects KEY=VALUE, got {pair!r}")
-        metadata[key] = value
-    return metadata
+def add_session_commands(commands: Any, api: argparse.ArgumentParser) -> None:
+    """Register ``sessions`` and its commands.
+
+    Args:
+        commands: the top-level subparsers.
+        api: the parent parser of the API commands' common options.
+
+    Example::
+
+        add_session_commands(parser.add_subparsers(), api_options())
+    """
+    group = add_group(commands, "sessions", "create, list, inspect and change sessions")
+    _add_create(group, api)
+    add_create_many(group, api)
+    _add_list(group, api)
+    for name, (method, summary) in _BY_ID.items():
+        parser = add_command(group, name, summary, parents=[api])
+        parser.add_argument("session_id", metavar="SESSION_ID")
+        parser.set_defaults(handler=_by_id_command, method=method)
+    _add_update(group, api)
+
+
+def _metadata_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument(
+        "--metadata",
+        type=key_value,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=help_text,
+    )
+
+
+def _add_create(group: Any, api: argparse.ArgumentParser) -> None:
+    create = add_command(group, "create", "create one session, print it as JSON", parents=[api])
+    create.add_argument("--agent", required=True, metavar="ID", help="agent id (agent_...)")
+    create.add_argument(
+        "--agent-version", type=positive_int, metavar="N", help="pin this agent version"
+    )
+    create.add_argument("--environment-id", required=True, metavar="ID", help="env_...")
+    create.add_argument("--title")
+    _metadata_option(create, "repeatable")
+    create.add_argument(
+        "--vault-id", dest="vault_ids", action="append", metavar="ID", help="repeatable"
+    )
+    create.add_argument(
+        "--memory-store-id",
+        dest="memory_store_ids",
+        action="append",
+        metavar="ID",
+        help="repeatable",
+    )
+    create.add_argument(
+        "--resource",
+        dest="resources",
+        type=json_object,
+        action="append",
+        metavar="JSON",
+        help='a resource to mount, e.g. \'{"type": "file", "file_id": "file_..."}\'; repeatable',
+    )
+    create.add_argument(
+        "--delta-flush-interval-ms", type=positive_int, metavar="MS", help="50-5000"
+    )
+    create.add_argument("--idempotency-key", metavar="KEY")
+    create.set_defaults(handler=create_command)
+
+
+def _add_list(group: Any, api: argparse.ArgumentParser) -> None:
+    listing = add_command(
+        group, "list", "print sessions as JSON lines, newest first", parents=[api]
+    )
+    listing.add_argument(
+        "--status", dest="statuses", action="append", metavar="S", help="repeatable"
+    )
+    listing.add_argument("--agent-id", metavar="ID")
+    listing.add_argument("--include-archived", action="store_true")
+    listing.add_argument("--order", choices=["asc", "desc"])
+    listing.add_argument(
+        "--created-after", metavar="TIME", help="RFC 3339, e.g. 2026-05-18T00:00:00Z"
+    )
+    listing.add_argument("--created-before", metavar="TIME", help="RFC 3339")
+    listing.add_argument(
+        "--limit", type=positive_int, metavar="N", help="print at most N (default: all)"
+    )
+    listing.set_defaults(handler=list_command)
+
+
+def _add_update(group: Any, api: argparse.ArgumentParser) -> None:
+    update = add_command(
+        group, "update", "change a session's title, metadata or flush interval", parents=[api]
+    )
+    update.add_argument("session_id", metavar="SESSION_ID")
+    title = update.add_mutually_exclusive_group()
+    title.add_argument("--title")
+    title.add_argument("--clear-title", action="store_true")
+    _metadata_option(update, "set a key; repeatable")
+    update.add_argument(
+        "--unset-metadata", action="append", default=[], metavar="KEY", help="repeatable"
+    )
+    update.add_argument("--delta-flush-interval-ms", type=positive_int, metavar="MS")
+    update.set_defaults(handler=update_command)
 
 
 async def create_command(args: argparse.Namespace) -> int:
-    """Create one session and print it as JSON on stdout."""
-    metadata = _metadata(args.metadata)
-    async with make_client(args.base_url) as client:
-        try:
-            session = await client.sessions.create(
-                agent=args.agent,
-                environment_id=args.environment_id,
-                title=args.title,
-                metadata=metadata,
-                idempotency_key=args.idempotency_key,
-            )
-        except InvalidParameterError as exc:
-            raise UsageError(str(exc)) from None
-        except APIError as exc:
-            print(f"qoder-async: {type(exc).__name__}: {exc}", file=sys.stderr)
-            return EXIT_FAILED
-    print(json.dumps(to_dict(session), indent=2, ensure_ascii=False))
-    return EXIT_OK
+    """Create one session and print it as JSON on stdout.
+
+    Args:
+        args: the parsed command line.
+
+    Example::
+
+        qoder_async.cli.main(["sessions", "create", "--agent", "agent_1", "--environment-id",
+                              "env_1", "--vault-id", "vlt_1", "--metadata", "ticket=OPS-1"])
+    """
+    agent: str | AgentRef = args.agent
+    if args.agent_version is not None:
+        agent = AgentRef(args.agent, version=args.agent_version)
+
+    async def action(client: AsyncQoder) -> None:
+        session = await client.sessions.create(
+            agent=agent,
+            environment_id=args.environment_id,
+            title=args.title,
+            metadata=dict(args.metadata) or None,
+            delta_flush_interval_ms=args.delta_flush_interval_ms,
+            memory_store_ids=args.memory_store_ids,
+            resources=args.resources,
+            vault_ids=args.vault_ids,
+            idempotency_key=args.idempotency_key,
+        )
+        print_json(session)
+
+    return await call_api(args, action)
 
 
-def _record(line: Line, result: BulkResult) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "index": line.index,
-        "ok": result.ok,
-        "idempotency_key": result.idempotency_key or line.key,
+async def list_command(args: argparse.Namespace) -> int:
+    """Print the sessions that match the filters as JSON lines.
+
+    Args:
+        args: the parsed command line.
+
+    Example::
+
+        qoder_async.cli.main(["sessions", "list", "--status", "idle", "--limit", "10"])
+    """
+    created_at = {
+        op: when
+        for op, when in (("gte", args.created_after), ("lt", args.created_before))
+        if when is not None
     }
-    if result.ok:
-        record["session"] = to_dict(result.session)
-        return record
-    where = f"line {line.index + 1}: "
-    if isinstance(result.params, BadLine):
-        record["error"] = {
-            "type": "InvalidParameterError",
-            "status_code": None,
-            "message": where + result.params.reason,
-            "request_id": None,
-        }
-    else:
-        assert result.error is not None
-        prefix = where if isinstance(result.error, InvalidParameterError) else ""
-        record["error"] = error_record(result.error, prefix)
-    return record
 
-
-async def create_many_command(args: argparse.Namespace) -> int:
-    """Create one session per input line, journaling every result; resumable."""
-    if args.max_retries < 0:
-        raise UsageError("--max-retries must be 0 or more")
-    check_distinct(args.input, args.output)
-    source = InputLines.open(args.input)
-    try:
-        journal = Journal.open(args.output, max_index=source.lines)
-    except UsageError:
-        source.close()
-        raise
-    try:
-        return await _run_batch(args, source, journal)
-    finally:
-        journal.close()
-        source.close()
-
-
-async def _run_batch(args: argparse.Namespace, source: InputLines, journal: Journal) -> int:
-    client = make_client(
-        args.base_url,
-        retry=RetryPolicy(max_retries=args.max_retries),
-        max_connections=max(100, args.concurrency),
-    )
-    skipped = journal.done.count
-    todo = max(0, source.non_blank - skipped)
-    if journal.repaired:
-        print(
-            f"qoder-async: dropped a cut-off last line ({journal.repaired} bytes) from "
-            f"{args.output}",
-            file=sys.stderr,
+    async def action(client: AsyncQoder) -> None:
+        sessions = client.sessions.list(
+            limit=min(args.limit, 100) if args.limit else None,
+            include_archived=args.include_archived or None,
+            order=args.order,
+            statuses=args.statuses,
+            agent_id=args.agent_id,
+            created_at=created_at or None,
         )
-    if skipped:
-        print(
-            f"qoder-async: resuming: {skipped} lines already recorded ok in {args.output}, "
-            f"{todo} to go",
-            file=sys.stderr,
+        await print_items(sessions, args.limit)
+
+    return await call_api(args, action)
+
+
+async def _by_id_command(args: argparse.Namespace) -> int:
+    async def action(client: AsyncQoder) -> None:
+        print_json(await getattr(client.sessions, args.method)(args.session_id))
+
+    return await call_api(args, action)
+
+
+async def update_command(args: argparse.Namespace) -> int:
+    """Change a session; only what is given is sent. Prints the session as JSON.
+
+    Args:
+        args: the parsed command line.
+
+    Example::
+
+        qoder_async.cli.main(["sessions", "update", "sess_1", "--title", "Reviewed",
+                              "--unset-metadata", "draft"])
+    """
+    changes: dict[str, Any] = {}
+    if args.title is not None or args.clear_title:
+        changes["title"] = args.title
+    metadata: dict[str, str | None] = dict(args.metadata)
+    metadata.update(dict.fromkeys(args.unset_metadata))
+    if metadata:
+        changes["metadata"] = metadata
+    if args.delta_flush_interval_ms is not None:
+        changes["delta_flush_interval_ms"] = args.delta_flush_interval_ms
+    if not changes:
+        raise UsageError(
+            "nothing to update: give --title, --clear-title, --metadata, --unset-metadata "
+            "or --delta-flush-interval-ms"
         )
-    keys = BatchKeys(args.batch_id or source.default_batch_id())
-    display = make_display(args.progress, total=todo, label="sessions")
-    last: list[BulkProgress] = []
 
-    def on_progress(progress: BulkProgress) -> None:
-        last[:] = [progress]
-        display.update(progress)
+    async def action(client: AsyncQoder) -> None:
+        print_json(await client.sessions.update(args.session_id, **changes))
 
-    created = failed = 0
-    started = time.monotonic()
-    interrupted = False
-    async with client:
-        display.start()
-        try:
-            async for result in client.sessions.create_many(
-                source.items(journal.done, keys),
-                concurrency=args.concurrency,
-                rate_limit=args.rate or None,
-                ordered=args.ordered,
-                key_fn=source.key_for,
-                on_progress=on_progress,
-                progress_interval=0.2,
-            ):
-                journal.append(_record(source.take(result.index), result))
-                if result.ok:
-                    created += 1
-                else:
-                    failed += 1
-                    if isinstance(result.error, AuthenticationError):
-                        # The same token goes with every line: one 401 means all would fail.
-                        # Leaving the loop cancels what is in flight; a re-run picks it up.
-                        raise UsageError(
-                            "the API rejected the token (HTTP 401): check QODER_PAT; "
-                            f"{created} created so far, run again to resume"
-                        )
-        except asyncio.CancelledError:
-            interrupted = True
-            raise
-        except OSError as exc:
-            raise UsageError(f"{exc.filename or 'I/O'}: {exc.strerror or exc}") from None
-        finally:
-            display.stop()
-            if interrupted:
-                print(
-                    f"qoder-async: interrupted after {created + failed} results, all of them "
-                    f"in {args.output}; run the same command again to resume",
-                    file=sys.stderr,
-                )
-    elapsed = time.monotonic() - started
-    retries = last[0].retries if last else 0
-    rate = (created + failed) / elapsed if elapsed > 0 else 0.0
-    print(
-        f"qoder-async: {created} created, {failed} failed"
-        + (f", {skipped} already done" if skipped else "")
-        + f"; {rate:.1f}/s, {retries} retries, {format_duration(elapsed)}"
-        f" -> {args.output}",
-        file=sys.stderr,
-    )
-    return EXIT_FAILED if failed else EXIT_OK
+    return await call_api(args, action)
