@@ -162,6 +162,8 @@ from ._pagination import AsyncPaginator, Page
 from ._raw import RawResponse
 from ._retry import RetryPolicy
 from ._session_params import SessionCreateParams
+from ._storage import *  # noqa: F403  (the files, vaults and skills names: _storage.__all__)
+from ._storage import __all__ as _storage_names
 from ._streaming import EventStream
 from ._sync import Qoder
 from ._sync_loop import SyncCallInEventLoopError
@@ -378,6 +380,7 @@ __all__ = [
     "user_tool_confirmation",
     "user_custom_tool_result",
 ]
+__all__ += _storage_names
 
 _RENAMED = {"InvalidRequestError": "BadRequestError"}
 

@@ -26,9 +26,12 @@ from .resources.agents import AsyncAgentsAPI
 from .resources.deployments import AsyncDeploymentRunsAPI, AsyncDeploymentsAPI
 from .resources.dreams import AsyncDreamsAPI
 from .resources.environments import AsyncEnvironmentsAPI
+from .resources.files import AsyncFilesAPI
 from .resources.memory_stores import AsyncMemoryStoresAPI
 from .resources.models import AsyncModelsAPI
 from .resources.sessions import AsyncSessionsAPI
+from .resources.skills import AsyncSkillsAPI
+from .resources.vaults import AsyncVaultsAPI
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_RESPONSE_BYTES", "AsyncQoder"]
 
@@ -46,7 +49,8 @@ class AsyncQoder:
 
     Resources: ``sessions`` (with ``events``), ``agents`` (``versions``), ``environments``
     (``work``), ``memory_stores`` (``memories``, ``memory_versions``), ``deployments``
-    (``runs``), ``deployment_runs``, ``dreams`` and ``models``.
+    (``runs``), ``deployment_runs``, ``dreams``, ``models``, ``files``, ``vaults``
+    (``credentials``) and ``skills`` (``versions``).
 
     Args:
         api_key: a PAT (``pt-...``), or a callable / async callable returning one, called for
@@ -61,7 +65,7 @@ class AsyncQoder:
         http_session: an ``aiohttp.ClientSession`` you own; used as is, never closed by us.
         transport: an :class:`AsyncTransport` to send through instead of the default
             :class:`AiohttpTransport` (then ``max_connections``, ``http_session``,
-            ``trace_configs`` and ``verify_ssl`` are the transport's business).
+            ``trace_configs``, ``verify_ssl`` and ``proxy`` are the transport's business).
         default_headers: extra headers for every request (``Authorization`` is refused here).
         workspace_id: sent as ``qoder-workspace-id``.
         betas: beta feature ids, sent as a comma list in ``x-qoder-beta``.
@@ -70,6 +74,8 @@ class AsyncQoder:
         max_response_bytes: larger response bodies fail with ``APIResponseValidationError``.
         verify_ssl: ``False`` (or an ``ssl.SSLContext``) changes TLS verification; ``False`` warns.
         allow_insecure_http: allow ``http://`` to a host other than loopback.
+        proxy: ``None`` honours ``HTTPS_PROXY`` and ``NO_PROXY``; a proxy URL overrides them;
+            ``False`` uses no proxy. The token travels inside the proxy's TLS tunnel.
 
     Example::
 
@@ -93,6 +99,12 @@ class AsyncQoder:
     """Dreams, see :class:`AsyncDreamsAPI`."""
     models: AsyncModelsAPI
     """The models an account can use, see :class:`AsyncModelsAPI`."""
+    files: AsyncFilesAPI
+    """Files: streamed uploads and downloads, see :class:`AsyncFilesAPI`."""
+    vaults: AsyncVaultsAPI
+    """Vaults and their credentials, see :class:`AsyncVaultsAPI`."""
+    skills: AsyncSkillsAPI
+    """Skills and their versions, see :class:`AsyncSkillsAPI`."""
 
     def __init__(
         self,
@@ -113,6 +125,7 @@ class AsyncQoder:
         verify_ssl: bool | ssl.SSLContext = True,
         allow_insecure_http: bool = False,
         transport: AsyncTransport | None = None,
+        proxy: str | bool | None = None,
     ) -> None:
         token, provider = _resolve_api_key(api_key)
         if not isinstance(allow_insecure_http, bool):
@@ -147,6 +160,7 @@ class AsyncQoder:
                 http_session=http_session,
                 verify_ssl=verify_ssl,
                 trace_configs=trace_configs,
+                proxy=proxy,
             )
         elif not isinstance(transport, AsyncTransport):
             raise ParameterTypeError("transport", "expected an AsyncTransport (send and aclose)")
@@ -172,6 +186,9 @@ class AsyncQoder:
         self.deployment_runs = AsyncDeploymentRunsAPI(requester)
         self.dreams = AsyncDreamsAPI(requester)
         self.models = AsyncModelsAPI(requester)
+        self.files = AsyncFilesAPI(requester)
+        self.vaults = AsyncVaultsAPI(requester)
+        self.skills = AsyncSkillsAPI(requester)
 
     # -- derived views ------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ._call import BODY_UNREAD, Call, ClientConfig, attempt_body, encode_body
+from ._call import BODY_UNREAD, Call, ClientConfig, attempt_body, encode_body, redact
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -119,11 +119,13 @@ class Requester:
         query: Mapping[str, Any] | None = None,
         options: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> Call:
         """Build the call once: headers, body, idempotency key, the call's options.
 
         ``path`` must already be validated and quoted by the resource that builds it;
-        ``headers`` are the endpoint's own (the caller's ``extra_headers`` win over them).
+        ``headers`` are the endpoint's own (the caller's ``extra_headers`` win over them);
+        ``secrets`` are values of the body that responses are cleaned of (see ``redact``).
         """
         headers = {**self._headers, **headers} if headers else self._headers.copy()
         timeout = self.config.timeout
@@ -170,6 +172,7 @@ class Requester:
             max_retries,
             None if deadline is None else time.monotonic() + deadline,
             self._provider is not None,
+            secrets=secrets,
         )
 
     def prepare_stream(
@@ -202,9 +205,12 @@ class Requester:
         query: Mapping[str, Any] | None = None,
         options: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> T:
         """Send one call and return ``parse(decoded body, request id)`` (or the raw response)."""
-        call = self.prepare(method, path, body=body, query=query, options=options, headers=headers)
+        call = self.prepare(
+            method, path, body=body, query=query, options=options, headers=headers, secrets=secrets
+        )
         try:
             try:
                 result = await self._attempt(call, parse)
@@ -262,7 +268,7 @@ class Requester:
         content: bytes | AsyncIterator[bytes] | None = None
         failures: list[QoderError] | None = None
         if callable(call.content):
-            failures = []  # what the body's own source raised, if it broke off
+            failures = []  # raised instead of the transport's error if the body itself failed
             content = attempt_body(call.content, failures)
         else:
             content = call.content
@@ -311,6 +317,8 @@ class Requester:
                     keep_open = True  # a stream's or a download's body is read by its consumer
                     return response
             body = await self._read(response, call, request_id)
+            if call.secrets:
+                body = redact(body, call.secrets)
         finally:
             if not keep_open:
                 response.close()

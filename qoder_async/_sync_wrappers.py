@@ -1,10 +1,11 @@
 """Blocking forms of what the async resources hand out, built by type, never by endpoint.
 
 :func:`adapt` is the one rule: a coroutine is run on the client's loop (and its result
-adapted in turn), a resource becomes a :class:`SyncResource`, an :class:`AsyncPaginator` a
-:class:`SyncPaginator`, an :class:`EventStream` a :class:`SyncEventStream`, any other async
-iterator a :class:`SyncIterator`; everything else (models, ``RawResponse``) is returned as
-it is. A resource added to the async client tomorrow is covered without a line here.
+adapted in turn), a resource (or a download's :class:`BinaryResponse`) becomes a
+:class:`SyncResource`, an :class:`AsyncPaginator` a :class:`SyncPaginator`, an
+:class:`EventStream` a :class:`SyncEventStream`, any other async iterator a
+:class:`SyncIterator`; everything else (models, ``RawResponse``) is returned as it is. A
+resource added to the async client tomorrow is covered without a line here.
 
 A :class:`SyncResource` does not hold its async resource: it holds how to reach it from the
 client (``resolve``), so after ``os.fork()`` it reaches the child's new client.
@@ -17,6 +18,7 @@ import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Generic, TypeVar
 
+from ._binary import BinaryResponse
 from ._models.event_base import Event
 from ._pagination import AsyncPaginator, Page
 from ._raw import RawResponse
@@ -43,7 +45,8 @@ def adapt(runner: LoopThread, value: Any) -> Any:
         return SyncPaginator(runner, value)
     if isinstance(value, EventStream):
         return SyncEventStream(runner, value)
-    if isinstance(value, (Resource, RawResponseView)):
+    if isinstance(value, (Resource, RawResponseView, BinaryResponse)):
+        # An object whose async methods are called later: each becomes a blocking one.
         return SyncResource(lambda: (runner, value))
     if hasattr(value, "__anext__"):
         return SyncIterator(runner, value)

@@ -20,16 +20,25 @@ import functools
 import logging
 import os
 import ssl
+import urllib.request
 import warnings
 import weakref
 from collections.abc import AsyncIterable, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from ._errors import APIConnectionError, APITimeoutError, ClientClosedError, QoderError, truncate
+from ._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ClientClosedError,
+    ParameterTypeError,
+    QoderError,
+    truncate,
+)
 
 __all__ = ["AiohttpTransport", "AsyncTransport", "Request", "Response"]
 
@@ -154,6 +163,11 @@ class AiohttpTransport:
         http_session: an ``aiohttp.ClientSession`` you own.
         verify_ssl: ``False`` or an ``ssl.SSLContext`` changes TLS verification.
         trace_configs: ``aiohttp.TraceConfig`` objects for the session we create.
+        proxy: ``None`` (the default) honours ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``NO_PROXY``
+            from the environment, as httpx and the official SDK do; a URL sends every https
+            request through that proxy; ``False`` ignores the environment. Requests go
+            through the proxy's ``CONNECT`` tunnel, so the token never reaches the proxy;
+            plain ``http://`` requests (loopback) never use a proxy.
 
     Example::
 
@@ -170,8 +184,19 @@ class AiohttpTransport:
         http_session: aiohttp.ClientSession | None = None,
         verify_ssl: bool | ssl.SSLContext = True,
         trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
+        proxy: str | bool | None = None,
     ) -> None:
         self._max_connections = max_connections
+        if proxy is True or not (proxy is None or proxy is False or isinstance(proxy, str)):
+            raise ParameterTypeError("proxy", "expected a proxy URL, None or False")
+        # Read once: the environment's proxies for this client's life (as httpx does).
+        self._proxies: dict[str, str] = (
+            {} if proxy is False else urllib.request.getproxies_environment()
+        )
+        if isinstance(proxy, str):
+            self._proxies = {"https": proxy}
+        self._explicit_proxy = isinstance(proxy, str)
+        self._proxy_by_origin: dict[tuple[str, str | None], str | None] = {}
         self._ssl = verify_ssl
         self._trace_configs = list(trace_configs) if trace_configs else None
         self._owned = http_session is None
@@ -200,6 +225,7 @@ class AiohttpTransport:
     async def send(self, request: Request) -> Response:
         """Send ``request``; aiohttp and OS failures come out as qoder_async errors."""
         session = self._current_session()
+        proxy = self._proxy_for(request.url) if self._proxies else None
         try:
             response = await session.request(
                 request.method,
@@ -209,6 +235,7 @@ class AiohttpTransport:
                 headers=request.headers,
                 timeout=_client_timeout(request.timeout, request.read_timeout),
                 allow_redirects=False,
+                proxy=proxy,
             )
         except asyncio.CancelledError:
             if self.closed and not _cancel_requested():
@@ -221,6 +248,20 @@ class AiohttpTransport:
         except _FAILURES as exc:
             raise self._error(exc, request) from exc
         return _AiohttpResponse(response, request, self)
+
+    def _proxy_for(self, url: str) -> str | None:
+        """The proxy for ``url``, unless ``NO_PROXY`` exempts its host.
+
+        Only https requests go through a proxy (inside its ``CONNECT`` tunnel): through a
+        proxy, a plain ``http://`` request would hand it the ``Authorization`` header in clear.
+        """
+        parts = urlsplit(url)
+        origin = (parts.scheme, parts.hostname)
+        if origin not in self._proxy_by_origin:
+            exempt = not self._explicit_proxy and urllib.request.proxy_bypass(parts.hostname or "")
+            tunnelled = parts.scheme == "https" and not exempt
+            self._proxy_by_origin[origin] = self._proxies.get("https") if tunnelled else None
+        return self._proxy_by_origin[origin]
 
     def _current_session(self) -> aiohttp.ClientSession:
         if self.closed:

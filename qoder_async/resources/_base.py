@@ -47,9 +47,17 @@ class Resource:
         body: Any = None,
         query: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> T:
         return await self._requester.request(
-            method, path, parse, body=body, query=query, options=options, headers=headers
+            method,
+            path,
+            parse,
+            body=body,
+            query=query,
+            options=options,
+            headers=headers,
+            secrets=secrets,
         )
 
     async def _action(self, path: str, parse: Parser[T], options: Mapping[str, Any]) -> T:
@@ -80,7 +88,8 @@ class Resource:
         """The same methods, returning :class:`RawResponse` (status, headers, request id, timing).
 
         ``list(...)`` becomes an async iterator of the pages' responses (``raw.parse()`` is the
-        :class:`Page`). ``stream``, ``run_turn`` and ``create_many`` have no raw form.
+        :class:`Page`). ``stream``, ``run_turn``, ``create_many`` and ``download`` (whose
+        :class:`BinaryResponse` has the status and headers) have no raw form.
 
         Example::
 
@@ -105,7 +114,7 @@ class RawResponseView:
             raise AttributeError(name)
         if name in _NO_RAW_FORM:
             raise AttributeError(
-                f"{name} has no raw-response form (it is a stream or a batch of calls); "
+                f"{name} has no raw-response form (a stream, a download or a batch of calls); "
                 "call it on the resource itself"
             )
         method = getattr(self._resource, name)
@@ -122,4 +131,4 @@ class RawResponseView:
 
 
 #: Methods that are not one request and one response.
-_NO_RAW_FORM = frozenset({"stream", "run_turn", "create_many"})
+_NO_RAW_FORM = frozenset({"stream", "run_turn", "create_many", "download"})

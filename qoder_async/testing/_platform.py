@@ -1,12 +1,13 @@
 """The fake server's platform resources: agents (with versions), environments and their
 self-hosted work queue, dreams and models here; memory stores in ``_platform_memory``,
-deployments in ``_platform_deploy``. :class:`FakePlatform` (``server.platform``) puts them
-together and installs every route through the server's middleware (auth, recording, faults)
-and, for writes, its idempotency replay.
+deployments in ``_platform_deploy``, files in ``_platform_files``, vaults in
+``_platform_vaults``, skills in ``_platform_skills``. :class:`FakePlatform`
+(``server.platform``) puts them together and installs every route through the server's
+middleware (auth, recording, faults) and, for writes, its idempotency replay.
 
-Ids: ``agent_``, ``env_``, ``memstore_``, ``mem_``, ``memver_`` as the API documents them;
-``work_``, ``deploy_``, ``drun_`` and ``dream_`` are this fake's choice (the API documents no
-prefix for those).
+Ids: ``agent_``, ``env_``, ``memstore_``, ``mem_``, ``memver_``, ``file_``, ``vault_``,
+``vcred_``, ``skill_`` as the API documents them; ``work_``, ``deploy_``, ``drun_``,
+``dream_`` and ``skillver_`` are this fake's choice (the API documents no prefix for those).
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ from ._collection import (
 )
 from ._paging import paginate
 from ._platform_deploy import DeploymentRoutes
+from ._platform_files import FileRoutes
 from ._platform_memory import MemoryRoutes
+from ._platform_skills import SkillRoutes
+from ._platform_vaults import VaultRoutes
 from ._wire import ApiError, conflict, json_response, new_id, now_rfc3339
 
 #: The server's replay of a write by its Idempotency-Key: ``idempotent(request, run)``.
@@ -76,12 +80,14 @@ MODELS: list[Payload] = [
 ]
 
 
-class FakePlatform(MemoryRoutes, DeploymentRoutes):
+class FakePlatform(MemoryRoutes, DeploymentRoutes, FileRoutes, VaultRoutes, SkillRoutes):
     """Platform resources for :class:`FakeQoderServer`, reachable as ``server.platform``.
 
     The collections (``agents``, ``environments``, ``work``, ``memory_stores``,
-    ``memories``, ``memory_versions``, ``deployments``, ``deployment_runs``, ``dreams``)
-    hold the stored JSON objects by id; ``models`` is the list ``GET /models`` serves.
+    ``memories``, ``memory_versions``, ``deployments``, ``deployment_runs``, ``dreams``,
+    ``files``, ``vaults``, ``credentials``, ``skills``, ``skill_versions``) hold the stored
+    JSON objects by id; ``models`` is the list ``GET /models`` serves; ``file_contents``,
+    ``credential_secrets`` and ``skill_files`` what the API keeps but does not list.
 
     Example::
 
@@ -103,6 +109,9 @@ class FakePlatform(MemoryRoutes, DeploymentRoutes):
         self.models: list[Payload] = [dict(model) for model in MODELS]
         MemoryRoutes.__init__(self)
         DeploymentRoutes.__init__(self, sessions, self.environments, self.enqueue_work)
+        FileRoutes.__init__(self)
+        VaultRoutes.__init__(self)
+        SkillRoutes.__init__(self)
 
     def install(self, app: web.Application, prefix: str) -> None:
         """Add every platform route under ``prefix`` (the API root)."""
@@ -114,9 +123,13 @@ class FakePlatform(MemoryRoutes, DeploymentRoutes):
             *crud_routes("/dreams", self.dreams, self._create_dream, filters=_DREAM_FILTERS),
             ("POST", "/dreams/{id}/cancel", self._cancel_dream),
             ("GET", "/models", self._list_models),
+            *self.file_routes(),
+            *self.vault_routes(),
+            *self.skill_routes(),
         ]
         for method, path, handler in routes:
             app.router.add_route(method, prefix + path, self._wrap(method, handler))
+        self.install_storage(app)
 
     def _wrap(self, method: str, handler: Handler) -> Handler:
         async def run(request: web.Request) -> tuple[int, Any]:
@@ -129,6 +142,8 @@ class FakePlatform(MemoryRoutes, DeploymentRoutes):
             if method != "GET":
                 return await self._idempotent(request, lambda: run(request))
             _, payload = await run(request)
+            if isinstance(payload, web.Response):
+                return payload  # binary content (a skill version's zip)
             return web.Response(status=204) if payload is None else json_response(payload)
 
         return handle

@@ -24,6 +24,7 @@ from .._client import AsyncQoder
 from ._events import FakeEvents
 from ._faults import FAULT_KEY, Fault, FaultRules, apply_fault
 from ._platform import FakePlatform
+from ._platform_files import STORAGE_PREFIX
 from ._sessions import new_session
 from ._wire import (
     API_PREFIX,
@@ -234,6 +235,8 @@ class FakeQoderServer:
             self.in_flight -= 1
 
     def _authorized(self, request: web.Request) -> bool:
+        if request.path.startswith(STORAGE_PREFIX + "/"):
+            return True  # a download URL the API handed out: signed, no token
         return request.headers.get("Authorization") == f"Bearer {self.token}"
 
     # -- POST /sessions -----------------------------------------------------------------
