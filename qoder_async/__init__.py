@@ -21,6 +21,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from ._aiohttp import AiohttpTransport
 from ._bulk_results import BulkProgress, BulkResult
 from ._client import DEFAULT_BASE_URL, AsyncQoder
 from ._errors import (
@@ -168,7 +169,7 @@ from ._streaming import EventStream
 from ._sync import Qoder
 from ._sync_loop import SyncCallInEventLoopError
 from ._sync_wrappers import SyncEventStream, SyncIterator, SyncPaginator, SyncResource
-from ._transport import AiohttpTransport, AsyncTransport, Request, Response
+from ._transport import AsyncTransport, Request, Response
 from ._types import NOT_GIVEN, NotGiven, TokenProvider
 from ._version import __version__
 from .resources.agents import AsyncAgentsAPI, AsyncAgentVersionsAPI

@@ -13,12 +13,13 @@ from urllib.parse import urlsplit
 import aiohttp
 import attrs
 
+from ._aiohttp import AiohttpTransport
 from ._errors import InvalidParameterError, ParameterTypeError
 from ._hooks import Hooks
 from ._options import check_timeout, checked_extra_headers, scope_headers
 from ._retry import RetryPolicy
 from ._send import ClientConfig, Requester
-from ._transport import AiohttpTransport, AsyncTransport
+from ._transport import AsyncTransport
 from ._types import NOT_GIVEN, NotGiven, Secret, TokenProvider
 from ._validation import check_int_range
 from ._version import __version__
@@ -207,7 +208,17 @@ class AsyncQoder:
         """A view of this client with other defaults, sharing its transport and lifetime.
 
         No new ``ClientSession`` or connection is made; closing the parent closes the pool
-        for every view (closing a view closes it too). The arguments are the constructor's.
+        for every view (closing a view closes it too).
+
+        Args:
+            timeout: seconds per attempt (``None``: no limit); not given: the parent's.
+            retry: another :class:`RetryPolicy`.
+            max_retries: retries per call (shorthand for a ``RetryPolicy``).
+            default_headers: headers added to the parent's.
+            workspace_id: sent as ``qoder-workspace-id``.
+            betas: beta ids, sent as ``x-qoder-beta``.
+            api_key: another token or token provider.
+            hooks: other :class:`Hooks`.
 
         Example::
 
@@ -262,6 +273,14 @@ class AsyncQoder:
         """Close the transport (and the connection pool, if it created it). Safe to call twice.
 
         An ``http_session`` you passed in is left open: it is yours.
+
+        Example::
+
+            client = AsyncQoder()
+            try:
+                await client.sessions.retrieve("sess_01")
+            finally:
+                await client.aclose()
         """
         await self._requester.transport.aclose()
 

@@ -199,11 +199,23 @@ class AsyncPaginator(Generic[T]):
         )
 
     def pages(self) -> AsyncIterator[Page[T]]:
-        """Iterate over whole :class:`Page` objects instead of items."""
+        """Iterate over whole :class:`Page` objects instead of items.
+
+        Example::
+
+            async for page in client.sessions.list(limit=50).pages():
+                print(len(page.data), page.has_more)
+        """
         return _PageIterator(self._fetch, PageCursor(self._query))
 
     def raw_pages(self) -> AsyncIterator[RawResponse[Page[T]]]:
-        """Iterate over the HTTP responses of the pages (status, headers, request id)."""
+        """Iterate over the HTTP responses of the pages (status, headers, request id).
+
+        Example::
+
+            async for raw in client.sessions.list().raw_pages():
+                print(raw.status, raw.request_id, len(raw.parse().data))
+        """
         requester = self._requester.with_raw_response()
 
         async def fetch(query: dict[str, Any]) -> RawResponse[Page[T]]:

@@ -50,13 +50,23 @@ class RawResponse(Generic[T]):
         self._parsed: T = _UNPARSED
 
     def parse(self) -> T:
-        """The typed result (``Session``, ...), as the plain method would have returned it."""
+        """The typed result (``Session``, ...), as the plain method would have returned it.
+
+        Example::
+
+            session = raw.parse()
+        """
         if self._parsed is _UNPARSED:
             self._parsed = parse_success(self.status, self.content, self.request_id, self._parse)
         return self._parsed
 
     def json(self) -> Any:
-        """The body decoded as JSON, without structuring."""
+        """The body decoded as JSON, without structuring.
+
+        Example::
+
+            data = raw.json()  # a dict, as the server sent it
+        """
         return json.loads(self.content)
 
     def __repr__(self) -> str:

@@ -92,7 +92,15 @@ class RetryPolicy:
         return cls(max_retries=0)
 
     def is_retryable(self, error: BaseException) -> bool:
-        """Whether ``error`` from one attempt deserves another attempt."""
+        """Whether ``error`` from one attempt deserves another attempt.
+
+        Args:
+            error: what the attempt raised.
+
+        Example::
+
+            assert RetryPolicy().is_retryable(InternalServerError("x", status_code=503))
+        """
         if isinstance(error, APIStatusError):
             if error.status_code not in RETRYABLE_STATUSES:
                 return False
@@ -101,7 +109,16 @@ class RetryPolicy:
         return isinstance(error, APIConnectionError) and error.retryable
 
     def delay_for(self, retry_number: int, error: BaseException | None) -> float:
-        """Seconds to wait before retry ``retry_number`` (1-based) after ``error``."""
+        """Seconds to wait before retry ``retry_number`` (1-based) after ``error``.
+
+        Args:
+            retry_number: 1 for the first retry.
+            error: what the failed attempt raised (its ``Retry-After`` wins when allowed).
+
+        Example::
+
+            RetryPolicy(initial_delay=0.5, jitter=0).delay_for(2, None)  # 1.0
+        """
         if isinstance(error, APIStatusError):
             requested = retry_after_seconds(error.headers)
             if requested is not None and requested <= self.max_retry_after:

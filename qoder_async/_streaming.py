@@ -180,7 +180,14 @@ class EventStream:
         return self._closed
 
     async def aclose(self) -> None:
-        """End the stream and release its connection. Safe to call twice."""
+        """End the stream and release its connection. Safe to call twice.
+
+        Example::
+
+            stream = client.sessions.events.stream(session.id)
+            first = await stream.__anext__()
+            await stream.aclose()
+        """
         self._closed = True
         self._release()
 

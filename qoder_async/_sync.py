@@ -232,9 +232,12 @@ class Qoder:
     def with_options(self, **options: Any) -> Qoder:
         """A view of this client with other defaults, sharing its loop thread and pool.
 
-        The arguments are :meth:`AsyncQoder.with_options`'s (``timeout``, ``retry``,
-        ``max_retries``, ``default_headers``, ``workspace_id``, ``betas``, ``api_key``,
-        ``hooks``); they are checked now. Closing any view closes the client.
+        The options are checked now. Closing any view closes the client.
+
+        Args:
+            options: :meth:`AsyncQoder.with_options`'s keywords (``timeout``, ``retry``,
+                ``max_retries``, ``default_headers``, ``workspace_id``, ``betas``,
+                ``api_key``, ``hooks``).
 
         Example::
 

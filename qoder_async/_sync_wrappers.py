@@ -171,7 +171,14 @@ class SyncIterator(Generic[T]):
         return item  # type: ignore[no-any-return]
 
     def close(self) -> None:
-        """Stop: close the async iterator in the loop (bounded wait). Safe to call twice."""
+        """Stop: close the async iterator in the loop (bounded wait). Safe to call twice.
+
+        Example::
+
+            results = client.sessions.create_many(items)
+            first = next(results)
+            results.close()  # the batch's requests in flight are cancelled
+        """
         if self._finished:
             return
         self._finished = True
@@ -179,7 +186,12 @@ class SyncIterator(Generic[T]):
             self._runner.run_bounded(_aclose(self._iterator), CLOSE_GRACE)
 
     async def release(self) -> None:
-        """In the loop, when the client closes: close the async iterator if still open."""
+        """In the loop, when the client closes: close the async iterator if still open.
+
+        Example::
+
+            await iterator.release()  # what Qoder.close() does for every open iterator
+        """
         if not self._finished:
             self._finished = True
             await _aclose(self._iterator)
@@ -276,11 +288,23 @@ class SyncPaginator(Generic[T]):
             yield from page.data
 
     def pages(self) -> SyncIterator[Page[T]]:
-        """Iterate over whole :class:`Page` objects instead of items."""
+        """Iterate over whole :class:`Page` objects instead of items.
+
+        Example::
+
+            for page in client.sessions.list(limit=50).pages():
+                print(len(page.data), page.has_more)
+        """
         return SyncIterator(self._runner, self._paginator.pages())
 
     def raw_pages(self) -> SyncIterator[RawResponse[Page[T]]]:
-        """Iterate over the HTTP responses of the pages (status, headers, request id)."""
+        """Iterate over the HTTP responses of the pages (status, headers, request id).
+
+        Example::
+
+            for raw in client.sessions.list().raw_pages():
+                print(raw.status, raw.request_id)
+        """
         return SyncIterator(self._runner, self._paginator.raw_pages())
 
     def __repr__(self) -> str:

@@ -88,7 +88,12 @@ class UserMessage:
     content: list[dict[str, Any]]
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON object sent for this event."""
+        """The JSON object sent for this event.
+
+        Example::
+
+            wire = user_interrupt().to_wire()  # {"type": "user.interrupt"}
+        """
         return {"type": "user.message", "content": [dict(block) for block in self.content]}
 
 
@@ -104,7 +109,12 @@ class UserInterrupt:
     session_thread_id: str | None = None
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON object sent for this event."""
+        """The JSON object sent for this event.
+
+        Example::
+
+            wire = user_interrupt().to_wire()  # {"type": "user.interrupt"}
+        """
         wire: dict[str, Any] = {"type": "user.interrupt"}
         if self.session_thread_id is not None:
             wire["session_thread_id"] = self.session_thread_id
@@ -125,7 +135,12 @@ class UserToolConfirmation:
     deny_message: str | None = None
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON object sent for this event."""
+        """The JSON object sent for this event.
+
+        Example::
+
+            wire = user_interrupt().to_wire()  # {"type": "user.interrupt"}
+        """
         wire: dict[str, Any] = {
             "type": "user.tool_confirmation",
             "tool_use_id": self.tool_use_id,
@@ -150,7 +165,12 @@ class UserCustomToolResult:
     is_error: bool | None = None
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON object sent for this event."""
+        """The JSON object sent for this event.
+
+        Example::
+
+            wire = user_interrupt().to_wire()  # {"type": "user.interrupt"}
+        """
         wire: dict[str, Any] = {
             "type": "user.custom_tool_result",
             "custom_tool_use_id": self.custom_tool_use_id,

@@ -231,11 +231,16 @@ class AsyncEventsAPI(Resource):
         """The session's events as they happen (SSE), resuming by itself after a drop.
 
         Use it as ``async with ... as stream`` (the connection opens on entry, so send
-        after entering to miss nothing) and iterate it. ``last_event_id`` starts after that
-        event; ``event_deltas`` (``["agent.message", "agent.thinking"]``) adds
-        ``event_start``/``event_delta`` previews before those events. ``idle_timeout``:
-        seconds without a byte (heartbeats included) after which the connection counts as
-        dead; ``max_reconnects``: consecutive failed reconnections before giving up.
+        after entering to miss nothing) and iterate it.
+
+        Args:
+            session_id: the ``sess_...`` id.
+            last_event_id: start after this event.
+            event_deltas: event types to preview (``["agent.message", "agent.thinking"]``):
+                ``event_start``/``event_delta`` events before each of them.
+            idle_timeout: seconds without a byte (heartbeats included) after which the
+                connection counts as dead; ``None`` waits forever.
+            max_reconnects: consecutive failed reconnections before giving up.
 
         Example::
 
@@ -268,9 +273,15 @@ class AsyncEventsAPI(Resource):
         is idle again (or reports an error, or terminates).
 
         Events the stream replays from before the message are skipped: the turn starts at
-        the echo of the sent ``user.message``. ``timeout`` bounds the whole turn
-        (:class:`APITimeoutError`); ``stop_reason.type == "requires_action"`` means the agent
-        waits for a tool confirmation or result.
+        the echo of the sent ``user.message``; ``stop_reason.type == "requires_action"`` means
+        the agent waits for a tool confirmation or result.
+
+        Args:
+            session_id: the ``sess_...`` id.
+            message: text, content blocks, or a :class:`UserMessage`.
+            event_deltas: event types to preview on the stream.
+            idle_timeout: the stream's watchdog, as for :meth:`stream`.
+            timeout: seconds for the whole turn (:class:`APITimeoutError` after), or ``None``.
 
         Example::
 
