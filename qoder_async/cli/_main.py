@@ -17,6 +17,7 @@ from ._common import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 from ._demo import add_demo
 from ._events import add_event_commands
 from ._fake import add_fake_server
+from ._resources import add_resource_commands
 from ._sessions import add_session_commands
 
 __all__ = ["build_parser", "main"]
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     api = api_options()
     add_session_commands(commands, api)
     add_event_commands(commands, api)
+    add_resource_commands(commands, api)
     add_fake_server(commands)
     add_demo(commands)
     return parser

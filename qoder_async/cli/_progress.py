@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from .._bulk import BulkProgress
 from ._common import UsageError
 
-__all__ = ["Display", "format_duration", "make_display"]
+__all__ = ["Display", "format_duration", "make_display", "wants_rich"]
 
 _PLAIN_EVERY = 2.0
 
@@ -156,6 +156,20 @@ def make_display(mode: str, *, total: int, label: str) -> Display:
     """
     if mode == "none":
         return _Silent()
+    return _Rich(total, label) if wants_rich(mode) else _Plain(total, label)
+
+
+def wants_rich(mode: str) -> bool:
+    """Whether ``--progress mode`` means a ``rich`` display: ``rich``, or ``auto`` with
+    ``rich`` installed and stderr a terminal; ``rich`` without the package is a usage error.
+
+    Args:
+        mode: ``auto``, ``rich``, ``plain`` or ``none``.
+
+    Example::
+
+        bar = wants_rich("auto")
+    """
     if mode in ("auto", "rich"):
         try:
             import rich  # noqa: F401
@@ -165,6 +179,5 @@ def make_display(mode: str, *, total: int, label: str) -> Display:
                     "--progress rich needs the 'rich' package: pip install 'qoder-async[cli]'"
                 ) from None
         else:
-            if mode == "rich" or sys.stderr.isatty():
-                return _Rich(total, label)
-    return _Plain(total, label)
+            return mode == "rich" or sys.stderr.isatty()
+    return False
