@@ -11,6 +11,7 @@ from __future__ import annotations
 import _thread
 import asyncio
 import contextvars
+import logging
 import signal
 import threading
 import weakref
@@ -29,6 +30,8 @@ __all__ = [
     "counting_factory",
     "serve",
 ]
+
+_log = logging.getLogger("qoder_async")
 
 #: Seconds the final ``aclose`` of a shutdown may take before the loop stops anyway.
 CLOSE_GRACE = 5.0
@@ -217,8 +220,9 @@ def begin_shutdown(
             for step in steps:
                 try:
                     await asyncio.wait_for(step(), CLOSE_GRACE)
-                except Exception:
-                    pass  # closing goes on whatever a stream or the transport says
+                except Exception as exc:
+                    # Closing goes on whatever a stream or the transport says; the log keeps it.
+                    _log.debug("closing the blocking client: %s failed", step, exc_info=exc)
         finally:
             gate.exit = True
             loop.stop()

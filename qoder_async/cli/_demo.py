@@ -70,7 +70,7 @@ def sdk_code(count: int, concurrency: int, batch: str) -> str:
 
     Example::
 
-        exec(sdk_code(10, 4, "a1b2c3"))  # with QODER_PAT (and QODER_BASE_URL) set
+        Path("make_sessions.py").write_text(sdk_code(10, 4, "a1b2c3"))  # then run it
     """
     return _SDK_CODE.format(
         agent=AGENT, environment=ENVIRONMENT, count=count, concurrency=concurrency, batch=batch

@@ -214,5 +214,4 @@ class AsyncSessionResourcesAPI(Resource):
             gone = await client.sessions.resources.delete(rid, session_id=session.id)
             print(gone.id, gone.type)
         """
-        path = _resource_path(session_id, resource_id)
-        return await self._request("DELETE", path, _deleted, options, body={})
+        return await self._delete(_resource_path(session_id, resource_id), _deleted, options)

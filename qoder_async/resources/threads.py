@@ -258,5 +258,4 @@ class AsyncThreadsAPI(Resource):
             thread = await client.sessions.threads.archive(thread_id, session_id=session.id)
             print(thread.archived_at)
         """
-        path = _thread_path(session_id, thread_id, "/archive")
-        return await self._request("POST", path, _thread, options, body={})
+        return await self._action(_thread_path(session_id, thread_id, "/archive"), _thread, options)
