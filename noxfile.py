@@ -36,7 +36,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
-    session.install("-e", ".", "mypy>=1.10", "pytest>=8")
+    session.install("-e", ".[celery]", "mypy>=1.10", "pytest>=8")
     session.run("mypy", "--strict", "qoder_async")
 
 

@@ -41,6 +41,7 @@ from ._errors import (
     PermissionDeniedError,
     QoderError,
     RateLimitError,
+    RateLimiterUnavailableError,
     TokenProviderError,
     UnprocessableEntityError,
 )
@@ -160,6 +161,7 @@ from ._models.user_events import (
 )
 from ._options import RequestOptions
 from ._pagination import AsyncPaginator, Page
+from ._ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 from ._raw import RawResponse
 from ._retry import RetryPolicy
 from ._session_params import SessionCreateParams
@@ -203,6 +205,10 @@ __all__ = [
     "NOT_GIVEN",
     "NotGiven",
     "__version__",
+    # rate limits (shared across processes through Redis)
+    "RateLimiter",
+    "LocalRateLimiter",
+    "RedisRateLimiter",
     # the transport seam
     "AsyncTransport",
     "AiohttpTransport",
@@ -251,6 +257,7 @@ __all__ = [
     "APITimeoutError",
     "APIResponseValidationError",
     "TokenProviderError",
+    "RateLimiterUnavailableError",
     "APIStatusError",
     "BadRequestError",
     "AuthenticationError",

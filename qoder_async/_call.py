@@ -18,6 +18,7 @@ import attrs
 
 from ._errors import InvalidParameterError, QoderError
 from ._hooks import Hooks
+from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy
 from ._types import Secret, TokenProvider
 
@@ -50,6 +51,9 @@ class ClientConfig:
     headers: Mapping[str, str]
     max_response_bytes: int
     hooks: Hooks | None
+    #: Asked before every attempt of a write (of every request with ``limit_reads``).
+    rate_limiter: RateLimiter | None = None
+    limit_reads: bool = False
 
 
 @attrs.define

@@ -17,6 +17,7 @@ from ._aiohttp import AiohttpTransport
 from ._errors import InvalidParameterError, ParameterTypeError
 from ._hooks import Hooks
 from ._options import check_timeout, checked_extra_headers, scope_headers
+from ._ratelimit import RateLimiter, build_limiter
 from ._retry import RetryPolicy
 from ._send import ClientConfig, Requester
 from ._transport import AsyncTransport
@@ -77,6 +78,17 @@ class AsyncQoder:
         allow_insecure_http: allow ``http://`` to a host other than loopback.
         proxy: ``None`` honours ``HTTPS_PROXY`` and ``NO_PROXY``; a proxy URL overrides them;
             ``False`` uses no proxy. The token travels inside the proxy's TLS tunnel.
+        writes_per_second: at most this many write attempts (POST, PATCH, PUT, DELETE;
+            retries included) start per second: in this process, or with ``rate_limit_url``
+            in every process sharing that Redis.
+        rate_limit_url: a ``redis://`` URL whose moving window every process obeys together
+            (needs the ``redis`` extra); a 429's ``Retry-After`` holds back all of them.
+        rate_limit_key: the shared limit's name in Redis (one per account).
+        rate_limit_reads: apply the limit to reads (GET, streams) as well.
+        rate_limit_fallback: while Redis is unreachable, limit this process to this many
+            starts per second (with a warning) instead of failing with
+            :class:`RateLimiterUnavailableError`.
+        rate_limiter: a :class:`RateLimiter` of your own instead (you close it).
 
     Example::
 
@@ -127,8 +139,22 @@ class AsyncQoder:
         allow_insecure_http: bool = False,
         transport: AsyncTransport | None = None,
         proxy: str | bool | None = None,
+        writes_per_second: float | None = None,
+        rate_limit_url: str | None = None,
+        rate_limit_key: str = "default",
+        rate_limit_reads: bool = False,
+        rate_limit_fallback: float | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         token, provider = _resolve_api_key(api_key)
+        limiter, owned = build_limiter(
+            rate_limiter,
+            writes_per_second,
+            rate_limit_url,
+            rate_limit_key,
+            rate_limit_fallback,
+            rate_limit_reads,
+        )
         if not isinstance(allow_insecure_http, bool):
             raise ParameterTypeError("allow_insecure_http", "expected True or False")
         url = _resolve_base_url(base_url, allow_insecure_http)
@@ -174,11 +200,14 @@ class AsyncQoder:
             headers=_build_headers(default_headers, workspace_id, betas),
             max_response_bytes=max_response_bytes,
             hooks=hooks,
+            rate_limiter=limiter,
+            limit_reads=rate_limit_reads,
         )
-        self._init_view(Requester(transport, config))
+        self._init_view(Requester(transport, config), limiter if owned else None)
 
-    def _init_view(self, requester: Requester) -> None:
+    def _init_view(self, requester: Requester, owned_limiter: RateLimiter | None) -> None:
         self._requester = requester
+        self._owned_limiter = owned_limiter
         self.sessions = AsyncSessionsAPI(requester)
         self.agents = AsyncAgentsAPI(requester)
         self.environments = AsyncEnvironmentsAPI(requester)
@@ -242,7 +271,10 @@ class AsyncQoder:
                 raise ParameterTypeError("hooks", "expected a qoder_async.Hooks")
             changes["hooks"] = hooks
         view = object.__new__(AsyncQoder)
-        view._init_view(Requester(self._requester.transport, attrs.evolve(config, **changes)))
+        view._init_view(
+            Requester(self._requester.transport, attrs.evolve(config, **changes)),
+            self._owned_limiter,
+        )
         return view
 
     # -- what it is -----------------------------------------------------------------------
@@ -270,9 +302,10 @@ class AsyncQoder:
         return bool(getattr(self._requester.transport, "closed", False))
 
     async def aclose(self) -> None:
-        """Close the transport (and the connection pool, if it created it). Safe to call twice.
+        """Close the transport (and the connection pool, if it created it) and the rate
+        limiter it created. Safe to call twice.
 
-        An ``http_session`` you passed in is left open: it is yours.
+        An ``http_session`` or ``rate_limiter`` you passed in is left open: it is yours.
 
         Example::
 
@@ -282,7 +315,11 @@ class AsyncQoder:
             finally:
                 await client.aclose()
         """
-        await self._requester.transport.aclose()
+        try:
+            await self._requester.transport.aclose()
+        finally:
+            if self._owned_limiter is not None:
+                await self._owned_limiter.aclose()
 
     async def __aenter__(self) -> AsyncQoder:
         return self

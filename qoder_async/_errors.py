@@ -11,6 +11,7 @@ Every failure the client can produce is one of these::
         │   └── APITimeoutError     connect or read timed out
         ├── APIResponseValidationError   the SERVER's 2xx body is not what the API documents
         ├── TokenProviderError      the api_key callable failed
+        ├── RateLimiterUnavailableError  the shared rate limiter (Redis) cannot be reached
         └── APIStatusError          non-2xx answer
             ├── BadRequestError     400: the SERVER refused the request
             ├── AuthenticationError     401
@@ -47,6 +48,7 @@ __all__ = [
     "PermissionDeniedError",
     "QoderError",
     "RateLimitError",
+    "RateLimiterUnavailableError",
     "TokenProviderError",
     "UnprocessableEntityError",
 ]
@@ -162,6 +164,16 @@ class TokenProviderError(APIError):
     Example::
 
         except qoder_async.TokenProviderError as exc: alert("secrets backend", exc.__cause__)
+    """
+
+
+class RateLimiterUnavailableError(APIError):
+    """The shared rate limiter could not be reached, so nothing was sent: the client fails
+    closed rather than run unlimited (``rate_limit_fallback`` chooses a local limit instead).
+
+    Example::
+
+        except qoder_async.RateLimiterUnavailableError: retry_later()  # Redis is down
     """
 
 

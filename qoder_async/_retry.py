@@ -88,7 +88,12 @@ class RetryPolicy:
 
     @classmethod
     def disabled(cls) -> RetryPolicy:
-        """A policy that makes exactly one attempt."""
+        """A policy that makes exactly one attempt.
+
+        Example::
+
+            client = AsyncQoder(retry=RetryPolicy.disabled())
+        """
         return cls(max_retries=0)
 
     def is_retryable(self, error: BaseException) -> bool:

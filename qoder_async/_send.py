@@ -49,7 +49,7 @@ from ._options import (
 )
 from ._raw import RawResponse
 from ._responses import Parser, malformed, parse_success, status_error
-from ._retry import describe, retry_call
+from ._retry import describe, retry_after_seconds, retry_call
 from ._transport import AsyncTransport, Request, Response
 from ._types import NOT_GIVEN, NotGiven
 from ._validation import check_idempotency_key, check_int_range
@@ -86,6 +86,8 @@ class Requester:
         self._hooks = config.hooks
         self._provider = config.token_provider
         self._max_bytes = config.max_response_bytes
+        self._limiter = config.rate_limiter
+        self._limit_reads = config.limit_reads
         headers = dict(config.headers)
         if config.token is not None:
             headers["Authorization"] = f"Bearer {config.token.value}"
@@ -248,6 +250,9 @@ class Requester:
         return await retry_call(policy, call, error, again, announce)
 
     async def _attempt(self, call: Call, parse: Parser[Any] | None) -> Any:
+        limiter = self._limiter
+        if limiter is not None and (self._limit_reads or call.method in _KEYED_METHODS):
+            await limiter.acquire()
         headers = call.headers
         attempt = call.attempt
         if attempt or self._provider is not None:
@@ -323,6 +328,10 @@ class Requester:
             if not keep_open:
                 response.close()
         if not success:
+            if status == 429 and limiter is not None:
+                # Every process sharing the limiter holds back, not only this one.
+                wait = retry_after_seconds(response_headers)
+                await limiter.pause(min(1.0 if wait is None else wait, self._retry.max_retry_after))
             raise status_error(status, body, response_headers, request_id, call.method, call.path)
         if parse is None:
             got = response_headers.get("Content-Type", "")

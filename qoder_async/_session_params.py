@@ -12,11 +12,15 @@ from typing import Any
 import attrs
 
 from ._errors import InvalidParameterError, ParameterTypeError
+from ._models.inbound import UserMessage
 from ._models.session import AgentRef
 from ._validation import (
     check_agent,
+    check_budget,
+    check_environment_variables,
     check_id,
     check_id_list,
+    check_initial_events,
     check_int_range,
     check_metadata,
     check_optional_str,
@@ -35,6 +39,9 @@ CREATE_FIELDS = (
     "memory_store_ids",
     "resources",
     "vault_ids",
+    "environment_variables",
+    "initial_events",
+    "budget",
 )
 
 
@@ -44,7 +51,9 @@ class SessionCreateParams:
 
     The fields are ``create``'s, checked the same way when the batch reaches the item: a bad
     item becomes a failed :class:`BulkResult` (nothing is sent), it does not stop the batch.
-    ``idempotency_key`` set here wins over the batch's ``key_fn``.
+    ``idempotency_key`` set here wins over the batch's ``key_fn``. ``environment_variables``,
+    ``initial_events`` and ``budget`` are keyword-only (positional construction keeps the
+    order it always had).
 
     Example::
 
@@ -65,6 +74,11 @@ class SessionCreateParams:
     resources: Sequence[Mapping[str, Any]] | None = None
     vault_ids: Sequence[str] | None = None
     idempotency_key: str | None = None
+    environment_variables: Mapping[str, str] | None = attrs.field(default=None, kw_only=True)
+    initial_events: Sequence[UserMessage | Mapping[str, Any]] | None = attrs.field(
+        default=None, kw_only=True
+    )
+    budget: Mapping[str, Any] | None = attrs.field(default=None, kw_only=True)
 
 
 def session_create_body(
@@ -76,6 +90,9 @@ def session_create_body(
     memory_store_ids: object = None,
     resources: object = None,
     vault_ids: object = None,
+    environment_variables: object = None,
+    initial_events: object = None,
+    budget: object = None,
 ) -> dict[str, Any]:
     """Validate ``create`` arguments and build the JSON body (unset fields left out)."""
     body: dict[str, Any] = {
@@ -96,6 +113,12 @@ def session_create_body(
         body["resources"] = check_resources(resources)
     if vault_ids is not None:
         body["vault_ids"] = check_id_list("vault_ids", vault_ids)
+    if environment_variables is not None:
+        body["environment_variables"] = check_environment_variables(environment_variables)
+    if initial_events is not None:
+        body["initial_events"] = check_initial_events(initial_events)
+    if budget is not None:
+        body["budget"] = check_budget(budget)
     return body
 
 

@@ -14,13 +14,18 @@ from typing import Any
 from urllib.parse import quote
 
 from ._errors import InvalidParameterError, ParameterTypeError
+from ._models.inbound import UserMessage, content_blocks
 from ._models.session import AgentRef
 
 __all__ = [
     "check_agent",
+    "check_agent_patch",
+    "check_budget",
+    "check_environment_variables",
     "check_id",
     "check_id_list",
     "check_idempotency_key",
+    "check_initial_events",
     "check_int_range",
     "check_metadata",
     "check_optional_str",
@@ -180,6 +185,130 @@ def check_resources(value: object) -> list[dict[str, Any]]:
             ) from None
         out.append(dict(item))
     return out
+
+
+def _json_mapping(field: str, value: object) -> dict[str, Any]:
+    """A mapping with ``str`` keys that JSON can encode, as a plain ``dict``."""
+    if not isinstance(value, Mapping):
+        raise ParameterTypeError(field, f"expected a mapping, got {_type_name(value)}")
+    for key in value:
+        if not isinstance(key, str):
+            raise ParameterTypeError(field, f"keys must be str, got {_type_name(key)}")
+    try:
+        # Checked here so that the error names the field, not the whole body.
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise InvalidParameterError(field, f"not JSON-serialisable: {exc}") from None
+    return dict(value)
+
+
+def check_environment_variables(value: object) -> dict[str, str]:
+    """``environment_variables``: ``str`` names (non-empty, without ``=`` or NUL) mapped to
+    ``str`` values (without NUL): what a process environment can hold."""
+    field = "environment_variables"
+    if not isinstance(value, Mapping):
+        raise ParameterTypeError(
+            field, f"expected a mapping of str to str, got {_type_name(value)}"
+        )
+    out: dict[str, str] = {}
+    for name, item in value.items():
+        if not isinstance(name, str):
+            raise ParameterTypeError(field, f"names must be str, got {_type_name(name)}")
+        if not name or "=" in name or "\x00" in name:
+            raise InvalidParameterError(
+                f"{field}[{name[:40]!r}]", "names must be non-empty, without '=' or NUL"
+            )
+        if not isinstance(item, str):
+            raise ParameterTypeError(
+                f"{field}[{name[:40]!r}]", f"values must be str, got {_type_name(item)}"
+            )
+        if "\x00" in item:
+            raise InvalidParameterError(f"{field}[{name[:40]!r}]", "values must not contain NUL")
+        out[name] = item
+    return out
+
+
+def check_budget(value: object) -> dict[str, Any]:
+    """``budget``: a JSON object such as ``{"type": "limit", "max_credit_cost": "5.00"}``;
+    ``type`` and ``max_credit_cost``, when given, are strings (the cost is a decimal string)."""
+    budget = _json_mapping("budget", value)
+    for key in ("type", "max_credit_cost"):
+        if key in budget and not isinstance(budget[key], str):
+            raise ParameterTypeError(
+                f"budget.{key}", f"expected str, got {_type_name(budget[key])}"
+            )
+    return budget
+
+
+#: The event types ``sessions.create`` accepts in ``initial_events``.
+INITIAL_EVENT_TYPES = ("user.message", "user.define_outcome")
+
+
+def _check_rubric(field: str, value: object) -> None:
+    rubric = _json_mapping(field, value)
+    kind = rubric.get("type")
+    if kind == "text":
+        if not isinstance(rubric.get("content"), str):
+            raise ParameterTypeError(f"{field}.content", "a text rubric needs a 'content' str")
+    elif kind == "file":
+        check_id(f"{field}.file_id", rubric.get("file_id"), "file_")
+    else:
+        raise InvalidParameterError(f"{field}.type", f"must be 'text' or 'file', got {kind!r:.40}")
+
+
+def check_initial_events(value: object) -> list[dict[str, Any]]:
+    """``initial_events``: a list of ``user.message`` (a :func:`user_message` helper or its
+    dict) and ``user.define_outcome`` events, checked like ``events.send`` checks them."""
+    field = "initial_events"
+    if isinstance(value, (str, bytes, Mapping, UserMessage)) or not isinstance(value, Sequence):
+        raise ParameterTypeError(field, f"expected a list of events, got {_type_name(value)}")
+    out: list[dict[str, Any]] = []
+    for index, item in enumerate(value):
+        name = f"{field}[{index}]"
+        if isinstance(item, UserMessage):
+            out.append(item.to_wire())
+            continue
+        event = _json_mapping(name, item)
+        kind = event.get("type")
+        if kind not in INITIAL_EVENT_TYPES:
+            raise InvalidParameterError(
+                f"{name}.type", f"must be 'user.message' or 'user.define_outcome', got {kind!r:.40}"
+            )
+        if kind == "user.message":
+            if "content" not in event:
+                raise InvalidParameterError(f"{name}.content", "a user.message needs content")
+            content_blocks(f"{name}.content", event["content"])
+        else:
+            if "description" in event:
+                check_optional_str(f"{name}.description", event["description"])
+            if "rubric" in event:
+                _check_rubric(f"{name}.rubric", event["rubric"])
+            if "max_iterations" in event:
+                check_int_range(f"{name}.max_iterations", event["max_iterations"], 1, 20)
+        out.append(event)
+    return out
+
+
+#: What ``sessions.update`` may change of a session's agent; each is replaced wholesale.
+AGENT_PATCH_KEYS = ("tools", "mcp_servers")
+
+
+def check_agent_patch(value: object) -> dict[str, Any]:
+    """``sessions.update``'s ``agent``: ``{"tools": [...], "mcp_servers": [...]}`` (either or
+    both), each a list of JSON objects that replaces the session's own."""
+    patch = _json_mapping("agent", value)
+    unknown = sorted(set(patch) - set(AGENT_PATCH_KEYS))
+    if unknown:
+        raise InvalidParameterError(
+            "agent", f"only tools and mcp_servers can be updated, got {unknown}"
+        )
+    for key, items in patch.items():
+        if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Sequence):
+            raise ParameterTypeError(
+                f"agent.{key}", f"expected a list of objects, got {_type_name(items)}"
+            )
+        patch[key] = [_json_mapping(f"agent.{key}[{n}]", item) for n, item in enumerate(items)]
+    return patch
 
 
 def check_idempotency_key(value: object) -> str:

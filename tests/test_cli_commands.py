@@ -64,6 +64,114 @@ def test_list_get_update_archive_cancel_delete(fake_qoder_threaded, qoder_sync_c
     assert missing.stderr.count("\n") == 1
 
 
+BUDGET = {"type": "limit", "max_credit_cost": "5.00"}
+OUTCOME = {"type": "user.define_outcome", "description": "done", "max_iterations": 2}
+
+
+def test_create_with_environment_initial_events_and_budget(fake_qoder_threaded) -> None:
+    server = fake_qoder_threaded
+    done = run(
+        *("sessions", "create", "--agent", AGENT, "--environment-id", ENV),
+        *("--env-var", "A=1", "--environment-variable", "B=two=2", "--env-var", "A=3"),
+        *("--initial-event", json.dumps(OUTCOME)),
+        *("--initial-event", '{"type": "user.message", "content": "hi"}'),
+        *("--budget", json.dumps(BUDGET)),
+        env=env_for(server),
+    )
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    assert printed["environment_variables"] == {"A": "3", "B": "two=2"}
+    assert printed["budget"] == BUDGET
+    [sent] = server.requests_to("POST", "/sessions")
+    assert sent.json() == {
+        "agent": AGENT,
+        "environment_id": ENV,
+        "environment_variables": {"A": "3", "B": "two=2"},
+        "initial_events": [OUTCOME, {"type": "user.message", "content": "hi"}],
+        "budget": BUDGET,
+    }
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (("--budget", "[1]"), "argument --budget: expected a JSON object"),
+        (("--env-var", "=1"), "argument --environment-variable/--env-var: expected KEY=VALUE"),
+        (
+            ("--initial-event", '{"type": "system.message"}'),
+            "initial_events[0].type: must be 'user.message' or 'user.define_outcome'",
+        ),
+    ],
+)
+def test_create_refuses_bad_new_flags_before_sending(fake_qoder_threaded, flags, message) -> None:
+    done = run(
+        *("sessions", "create", "--agent", AGENT, "--environment-id", ENV, *flags),
+        env=env_for(fake_qoder_threaded),
+    )
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert fake_qoder_threaded.requests == []
+
+
+def test_list_filters_by_version_deployment_and_memory_store(
+    fake_qoder_threaded, qoder_sync_client
+) -> None:
+    server, env = fake_qoder_threaded, env_for(fake_qoder_threaded)
+    pinned = qoder_sync_client.sessions.create(
+        agent={"id": AGENT, "version": 2}, environment_id=ENV, memory_store_ids=["memstore_1"]
+    )
+    qoder_sync_client.sessions.create(
+        agent=AGENT, environment_id=ENV, memory_store_ids=["memstore_1"]
+    )
+    deployment = qoder_sync_client.deployments.create(
+        agent=AGENT, environment_id=ENV, name="nightly", initial_events=[OUTCOME]
+    )
+    run_session = qoder_sync_client.deployments.run(deployment.id).session_id
+    server.requests.clear()
+    args = ("--agent-id", AGENT, "--agent-version", "2", "--memory-store-id", "memstore_1")
+    listed = run("sessions", "list", *args, env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert [s["id"] for s in json_lines(listed.stdout)] == [pinned.id]
+    query = server.requests_to("GET", "/sessions")[0].query
+    assert query.getall("agent_id") == [AGENT] and query.getall("agent_version") == ["2"]
+    assert query.getall("memory_store_id") == ["memstore_1"]
+    started = run("sessions", "list", "--deployment-id", deployment.id, env=env)
+    assert [s["id"] for s in json_lines(started.stdout)] == [run_session]
+    assert server.requests_to("GET", "/sessions")[1].query.getall("deployment_id") == [
+        deployment.id
+    ]
+
+
+def test_update_environment_agent_budget_and_vaults(fake_qoder_threaded, qoder_sync_client) -> None:
+    server, env = fake_qoder_threaded, env_for(fake_qoder_threaded)
+    session_id = session_of(qoder_sync_client)
+    changes = ("--env-var", "A=1", "--agent", '{"tools": []}', "--budget", json.dumps(BUDGET))
+    vaults = ("--vault-id", "vault_1", "--vault-id", "vault_2")
+    updated = run("sessions", "update", session_id, *changes, *vaults, env=env)
+    assert updated.returncode == 0, updated.stderr
+    printed = json.loads(updated.stdout)
+    assert printed["environment_variables"] == {"A": "1"} and printed["budget"] == BUDGET
+    assert printed["vault_ids"] == ["vault_1", "vault_2"]
+    assert server.requests_to("POST", f"/sessions/{session_id}")[-1].json() == {
+        "environment_variables": {"A": "1"},
+        "agent": {"tools": []},
+        "budget": BUDGET,
+        "vault_ids": ["vault_1", "vault_2"],
+    }
+    clears = ("--clear-environment-variables", "--clear-budget", "--clear-vault-ids")
+    cleared = run("sessions", "update", session_id, *clears, env=env)
+    assert cleared.returncode == 0, cleared.stderr
+    assert server.requests_to("POST", f"/sessions/{session_id}")[-1].json() == {
+        "environment_variables": None,
+        "budget": None,
+        "vault_ids": [],
+    }
+    printed = json.loads(cleared.stdout)
+    assert printed["environment_variables"] == {} and printed["vault_ids"] == []
+    assert printed.get("budget") is None
+    both = run("sessions", "update", session_id, "--budget", "{}", "--clear-budget", env=env)
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
+
+
 def test_events_send_list_and_stream_a_turn(fake_qoder_threaded, qoder_sync_client) -> None:
     env = env_for(fake_qoder_threaded)
     session_id = session_of(qoder_sync_client)

@@ -9,7 +9,17 @@ from datetime import timezone
 import pytest
 from conftest import AGENT, ENV
 
-from qoder_async import AgentRef, AsyncQoder, Session, __version__, request_id_of
+from qoder_async import (
+    AgentRef,
+    AsyncQoder,
+    BadRequestError,
+    InvalidParameterError,
+    Session,
+    SessionCreateParams,
+    __version__,
+    request_id_of,
+    user_message,
+)
 from qoder_async.testing import FakeQoderServer, Fault
 
 pytestmark = pytest.mark.anyio
@@ -55,6 +65,9 @@ async def test_every_field_is_sent_as_given(fake_qoder, qoder_client) -> None:
         memory_store_ids=["memstore_1"],
         resources=[{"type": "file", "file_id": "file_1"}],
         vault_ids=("vault_1",),
+        environment_variables={"LOG_LEVEL": "debug", "EMPTY": ""},
+        initial_events=(user_message("start"), OUTCOME),
+        budget=BUDGET,
     )
     assert fake_qoder.requests[0].json() == {
         "agent": AGENT,
@@ -65,7 +78,83 @@ async def test_every_field_is_sent_as_given(fake_qoder, qoder_client) -> None:
         "memory_store_ids": ["memstore_1"],
         "resources": [{"type": "file", "file_id": "file_1"}],
         "vault_ids": ["vault_1"],
+        "environment_variables": {"LOG_LEVEL": "debug", "EMPTY": ""},
+        "initial_events": [
+            {"type": "user.message", "content": [{"type": "text", "text": "start"}]},
+            OUTCOME,
+        ],
+        "budget": BUDGET,
     }
+
+
+OUTCOME = {
+    "type": "user.define_outcome",
+    "description": "The tests pass",
+    "rubric": {"type": "text", "content": "every test green"},
+    "max_iterations": 3,
+}
+BUDGET = {"type": "limit", "max_credit_cost": "5.00"}
+
+
+async def test_environment_variables_and_budget_are_stored(fake_qoder, qoder_client) -> None:
+    created = await qoder_client.sessions.create(
+        agent=AGENT, environment_id=ENV, environment_variables={"A": "1"}, budget=BUDGET
+    )
+    assert created.environment_variables == {"A": "1"} and created.budget == BUDGET
+    again = await qoder_client.sessions.retrieve(created.id)
+    assert again.environment_variables == {"A": "1"} and again.budget == BUDGET
+    plain = await qoder_client.sessions.create(agent=AGENT, environment_id=ENV)
+    assert plain.environment_variables == {} and plain.budget is None
+
+
+async def test_initial_events_open_the_session_s_log_and_first_turn(
+    fake_qoder, qoder_client
+) -> None:
+    session = await qoder_client.sessions.create(
+        agent=AGENT,
+        environment_id=ENV,
+        initial_events=[OUTCOME, {"type": "user.message", "content": "hello there"}],
+    )
+    await fake_qoder.events.wait_idle(session.id)
+    events = [e async for e in qoder_client.sessions.events.list(session.id)]
+    kinds = [e.type for e in events]
+    assert kinds[:2] == ["user.define_outcome", "user.message"]
+    assert kinds[-1] == "session.status_idle" and "agent.message" in kinds
+    reply = next(e for e in events if e.type == "agent.message")
+    assert reply.content[0].text == "hello there"
+    assert (await qoder_client.sessions.retrieve(session.id)).status == "idle"
+
+
+async def test_the_server_judges_what_only_it_knows(fake_qoder, qoder_client) -> None:
+    # Well-formed for the client (any budget type, any cost string): the API decides.
+    with pytest.raises(BadRequestError) as caught:
+        await qoder_client.sessions.create(
+            agent=AGENT, environment_id=ENV, budget={"type": "unlimited"}
+        )
+    assert caught.value.param == "budget.type"
+    assert fake_qoder.sessions == {}
+
+
+async def test_create_many_items_take_the_new_fields(fake_qoder, qoder_client) -> None:
+    extra = {"environment_variables": {"K": "v"}, "initial_events": [OUTCOME], "budget": BUDGET}
+    items: list[object] = [
+        {"agent": AGENT, "environment_id": ENV, "title": "dict", **extra},
+        SessionCreateParams(agent=AGENT, environment_id=ENV, title="params", **extra),
+        {"agent": AGENT, "environment_id": ENV, "initial_events": [{"type": "system.message"}]},
+        SessionCreateParams(AGENT, ENV, environment_variables={"K": 1}),  # type: ignore[dict-item]
+    ]
+    results = [r async for r in qoder_client.sessions.create_many(items, ordered=True)]
+    assert [r.ok for r in results] == [True, True, False, False]
+    assert isinstance(results[2].error, InvalidParameterError)
+    assert results[2].error.field == "initial_events[0].type"
+    assert results[3].error.field == "environment_variables['K']"  # type: ignore[union-attr]
+    bodies = sorted(
+        (r.json() for r in fake_qoder.requests_to("POST", "/sessions")), key=lambda b: b["title"]
+    )
+    assert [b["title"] for b in bodies] == ["dict", "params"]
+    for body in bodies:
+        assert {name: body[name] for name in extra} == extra
+    assert all(r.session.environment_variables == {"K": "v"} for r in results[:2])
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from conftest import AGENT
+from conftest import AGENT, ENV
 
 from qoder_async import (
     Agent,
@@ -24,6 +24,7 @@ from qoder_async import (
     NotFoundError,
     SelfHostedWork,
     request_id_of,
+    user_message,
 )
 from qoder_async.testing import Fault
 
@@ -124,6 +125,17 @@ async def test_deployment_run_starts_a_session_and_queues_self_hosted_work(qoder
     assert [r.id async for r in qoder_client.deployment_runs.list(deployment_id=deployment.id)] == [
         run.id
     ]
+
+
+async def test_deployment_initial_events_take_the_user_message_helper(
+    fake_qoder, qoder_client
+) -> None:
+    system = {"type": "system.message", "content": [{"type": "text", "text": "Be brief."}]}
+    await qoder_client.deployments.create(
+        agent=AGENT, environment_id=ENV, name="n", initial_events=[user_message("Hi"), system]
+    )
+    (request,) = fake_qoder.requests_to("POST", "/deployments")
+    assert request.json()["initial_events"] == [user_message("Hi").to_wire(), system]
 
 
 async def test_models_page_by_id(fake_qoder, qoder_client) -> None:

@@ -106,6 +106,91 @@ async def test_status_filter(fake_qoder, qoder_client) -> None:
     await fake_qoder.events.wait_idle(busy.id)
 
 
+async def test_agent_and_version_filters(fake_qoder, qoder_client) -> None:
+    other_agent = "agent_019e390add9f7bac9b6cc806db46ffff"
+    v1 = await new_session(qoder_client)
+    v3 = await client_session_pinned(qoder_client, AGENT, 3)
+    other = await client_session_pinned(qoder_client, other_agent, 3)
+    mine = [s.id async for s in qoder_client.sessions.list(agent_id=AGENT)]
+    assert sorted(mine) == sorted([v1.id, v3.id])
+    pinned = [s.id async for s in qoder_client.sessions.list(agent_id=AGENT, agent_version=3)]
+    assert pinned == [v3.id]
+    assert fake_qoder.requests[-1].query.getall("agent_version") == ["3"]
+    assert fake_qoder.requests[-1].query.getall("agent_id") == [AGENT]
+    by_version = [s.id async for s in qoder_client.sessions.list(agent_version=3)]
+    assert sorted(by_version) == sorted([v3.id, other.id])
+
+
+async def client_session_pinned(client, agent: str, version: int) -> Session:
+    return await client.sessions.create(agent={"id": agent, "version": version}, environment_id=ENV)
+
+
+async def test_deployment_filter(fake_qoder, qoder_client) -> None:
+    await new_session(qoder_client)
+    deployment = await qoder_client.deployments.create(
+        agent=AGENT,
+        environment_id=ENV,
+        name="nightly",
+        initial_events=[{"type": "user.message", "content": [{"type": "text", "text": "go"}]}],
+    )
+    run = await qoder_client.deployments.run(deployment.id)
+    started = [s.id async for s in qoder_client.sessions.list(deployment_id=deployment.id)]
+    assert started == [run.session_id]
+    assert fake_qoder.requests[-1].query.getall("deployment_id") == [deployment.id]
+    assert [s async for s in qoder_client.sessions.list(deployment_id="dep_other")] == []
+
+
+async def test_memory_store_filter(fake_qoder, qoder_client) -> None:
+    listed = await new_session(qoder_client, memory_store_ids=["memstore_a"])
+    mounted = await new_session(
+        qoder_client, resources=[{"type": "memory_store", "memory_store_id": "memstore_a"}]
+    )
+    await new_session(qoder_client, memory_store_ids=["memstore_b"])
+    found = [s.id async for s in qoder_client.sessions.list(memory_store_id="memstore_a")]
+    assert sorted(found) == sorted([listed.id, mounted.id])
+    assert fake_qoder.requests[-1].query.getall("memory_store_id") == ["memstore_a"]
+
+
+async def test_created_at_bounds(fake_qoder, qoder_client) -> None:
+    first = await new_session(qoder_client)
+    await asyncio.sleep(0.01)
+    second = await new_session(qoder_client)
+    cut = second.created_at
+    assert first.created_at is not None and cut is not None and first.created_at < cut
+    sessions = qoder_client.sessions
+    assert [s.id async for s in sessions.list(created_at_gte=cut)] == [second.id]
+    assert [s.id async for s in sessions.list(created_at_gt=cut)] == []
+    assert [s.id async for s in sessions.list(created_at_lt=cut)] == [first.id]
+    between = sessions.list(created_at_lte=cut, created_at={"gt": first.created_at})
+    assert [s.id async for s in between] == [second.id]
+    query = fake_qoder.requests[-1].query
+    assert sorted(k for k in query if k.startswith("created_at")) == [
+        "created_at[gt]",
+        "created_at[lte]",
+    ]
+    assert query.getall("created_at[lte]") == [cut.isoformat().replace("+00:00", "Z")]
+
+
+async def test_every_filter_at_once_reaches_the_server(fake_qoder, qoder_client) -> None:
+    session = await client_session_pinned(qoder_client, AGENT, 2)
+    found = qoder_client.sessions.list(
+        statuses=["idle", "running"],
+        agent_id=AGENT,
+        agent_version=2,
+        memory_store_id="memstore_1",
+        deployment_id="dep_1",
+        created_at_gte=session.created_at,
+    )
+    assert [s async for s in found] == []
+    query = fake_qoder.requests[-1].query
+    assert query.getall("statuses[]") == ["idle", "running"]
+    assert {k: query.getall(k) for k in ("agent_version", "deployment_id", "memory_store_id")} == {
+        "agent_version": ["2"],
+        "deployment_id": ["dep_1"],
+        "memory_store_id": ["memstore_1"],
+    }
+
+
 # -- update ---------------------------------------------------------------------------
 
 
@@ -129,6 +214,53 @@ async def test_update_sends_only_what_was_passed(fake_qoder, qoder_client) -> No
 
     await qoder_client.sessions.update(session.id, delta_flush_interval_ms=250)
     assert fake_qoder.requests[-1].json() == {"delta_flush_interval_ms": 250}
+
+
+async def test_update_environment_agent_budget_and_vaults(fake_qoder, qoder_client) -> None:
+    session = await new_session(
+        qoder_client, environment_variables={"OLD": "1"}, vault_ids=["vault_1"]
+    )
+    mcp = {"type": "url", "name": "docs", "url": "https://mcp.example/sse"}
+    budget = {"type": "limit", "max_credit_cost": "2.50"}
+    updated = await qoder_client.sessions.update(
+        session.id,
+        environment_variables={"NEW": "2"},
+        agent={"mcp_servers": [mcp]},
+        budget=budget,
+        vault_ids=["vault_2", "vault_3"],
+    )
+    assert fake_qoder.requests_to("POST", f"/sessions/{session.id}")[-1].json() == {
+        "environment_variables": {"NEW": "2"},
+        "agent": {"mcp_servers": [mcp]},
+        "budget": budget,
+        "vault_ids": ["vault_2", "vault_3"],
+    }
+    # Variables and vaults are replaced, not merged; the agent keeps what was not sent.
+    assert updated.environment_variables == {"NEW": "2"}
+    assert updated.vault_ids == ["vault_2", "vault_3"] and updated.budget == budget
+    assert updated.agent is not None and updated.agent.id == AGENT
+    assert fake_qoder.sessions[session.id]["agent"]["mcp_servers"] == [mcp]
+    assert fake_qoder.sessions[session.id]["agent"]["tools"] == []
+
+    cleared = await qoder_client.sessions.update(
+        session.id, environment_variables=None, budget=None, vault_ids=[]
+    )
+    assert fake_qoder.requests[-1].json() == {
+        "environment_variables": None,
+        "budget": None,
+        "vault_ids": [],
+    }
+    assert cleared.environment_variables == {} and cleared.budget is None
+    assert cleared.vault_ids == [] and cleared.title == session.title
+
+
+async def test_a_refused_update_changes_nothing(fake_qoder, qoder_client) -> None:
+    session = await new_session(qoder_client, title="kept")
+    with pytest.raises(BadRequestError) as caught:
+        # Well-formed for the client; the fake, like the API, wants a "limit" budget.
+        await qoder_client.sessions.update(session.id, title="lost", budget={"type": "soft"})
+    assert caught.value.param == "budget.type"
+    assert (await qoder_client.sessions.retrieve(session.id)).title == "kept"
 
 
 @pytest.mark.parametrize(
@@ -160,12 +292,10 @@ async def test_archive(fake_qoder, qoder_client) -> None:
     session = await new_session(qoder_client)
     archived = await qoder_client.sessions.archive(session.id)
     assert archived.archived_at is not None and archived.status == "idle"
-    request = fake_qoder.requests[-1]
-    assert (request.method, request.path, request.body) == (
-        "POST",
-        f"/sessions/{session.id}/archive",
-        b"",
-    )
+    [request] = fake_qoder.requests_to("POST", f"/sessions/{session.id}/archive")
+    # REFERENCE-resources.md section 0: argument-less POST actions send {} as JSON.
+    assert request.json() == {} and request.body == b"{}"
+    assert request.headers["Content-Type"].startswith("application/json")
     assert request.headers["Idempotency-Key"]
     with pytest.raises(ConflictError):
         await qoder_client.sessions.archive(session.id)
@@ -191,8 +321,10 @@ async def test_delete(fake_qoder, qoder_client) -> None:
     assert isinstance(gone, DeletedSession)
     assert gone.deleted is True and gone.id == session.id
     assert request_id_of(gone) is not None
-    request = fake_qoder.requests[-1]
-    assert (request.method, request.path) == ("DELETE", f"/sessions/{session.id}")
+    [request] = fake_qoder.requests_to("DELETE", f"/sessions/{session.id}")
+    # DELETE sends {} as JSON too (REFERENCE-resources.md section 0).
+    assert request.json() == {} and request.body == b"{}"
+    assert request.headers["Content-Type"].startswith("application/json")
     assert request.headers["Idempotency-Key"]
     with pytest.raises(NotFoundError):
         await qoder_client.sessions.retrieve(session.id)
@@ -226,8 +358,9 @@ async def test_cancel_idle_is_a_200_no_op(fake_qoder, qoder_client) -> None:
     result = await qoder_client.sessions.cancel(session.id)
     assert isinstance(result, SessionCancelResult)
     assert (result.id, result.status) == (session.id, "canceling")
-    request = fake_qoder.requests[-1]
-    assert (request.method, request.path) == ("POST", f"/sessions/{session.id}/cancel")
+    [request] = fake_qoder.requests_to("POST", f"/sessions/{session.id}/cancel")
+    assert request.json() == {} and request.body == b"{}"
+    assert request.headers["Content-Type"].startswith("application/json")
     assert request.headers["Idempotency-Key"]
     assert fake_qoder.events.log(session.id) == []
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from conftest import AGENT, ENV
 
-from qoder_async import InvalidParameterError, ParameterTypeError
+from qoder_async import InvalidParameterError, ParameterTypeError, user_message
 
 pytestmark = pytest.mark.anyio
+
+DAY = "2026-01-01T00:00:00Z"
 
 
 CASES = [
@@ -40,6 +42,87 @@ CASES = [
     ({"vault_ids": [None]}, "vault_ids[0]", ParameterTypeError),
     ({"resources": {"type": "file"}}, "resources", ParameterTypeError),
     ({"resources": ["file_1"]}, "resources[0]", ParameterTypeError),
+    ({"environment_variables": ["A=1"]}, "environment_variables", ParameterTypeError),
+    ({"environment_variables": {1: "x"}}, "environment_variables", ParameterTypeError),
+    ({"environment_variables": {"A": 1}}, "environment_variables['A']", ParameterTypeError),
+    ({"environment_variables": {"A": None}}, "environment_variables['A']", ParameterTypeError),
+    (
+        {"environment_variables": {"A=B": "x"}},
+        "environment_variables['A=B']",
+        InvalidParameterError,
+    ),
+    ({"environment_variables": {"": "x"}}, "environment_variables['']", InvalidParameterError),
+    (
+        {"environment_variables": {"A": "x\x00"}},
+        "environment_variables['A']",
+        InvalidParameterError,
+    ),
+    ({"initial_events": "hello"}, "initial_events", ParameterTypeError),
+    ({"initial_events": user_message("hi")}, "initial_events", ParameterTypeError),
+    ({"initial_events": {"type": "user.message"}}, "initial_events", ParameterTypeError),
+    ({"initial_events": ["hello"]}, "initial_events[0]", ParameterTypeError),
+    (
+        {"initial_events": [{"type": "user.interrupt"}]},
+        "initial_events[0].type",
+        InvalidParameterError,
+    ),
+    (
+        {"initial_events": [{"type": "system.message"}]},
+        "initial_events[0].type",
+        InvalidParameterError,
+    ),
+    (
+        {"initial_events": [{"type": "user.message"}]},
+        "initial_events[0].content",
+        InvalidParameterError,
+    ),
+    (
+        {"initial_events": [{"type": "user.message", "content": 5}]},
+        "initial_events[0].content",
+        ParameterTypeError,
+    ),
+    (
+        {"initial_events": [{"type": "user.message", "content": ""}]},
+        "initial_events[0].content",
+        InvalidParameterError,
+    ),
+    (
+        {"initial_events": [{"type": "user.define_outcome", "description": 1}]},
+        "initial_events[0].description",
+        ParameterTypeError,
+    ),
+    (
+        {"initial_events": [{"type": "user.define_outcome", "max_iterations": 21}]},
+        "initial_events[0].max_iterations",
+        InvalidParameterError,
+    ),
+    (
+        {"initial_events": [{"type": "user.define_outcome", "rubric": {"type": "pdf"}}]},
+        "initial_events[0].rubric.type",
+        InvalidParameterError,
+    ),
+    (
+        {
+            "initial_events": [
+                {"type": "user.define_outcome", "rubric": {"type": "file", "file_id": "f_1"}}
+            ]
+        },
+        "initial_events[0].rubric.file_id",
+        InvalidParameterError,
+    ),
+    (
+        {"initial_events": [{"type": "user.message", "content": "x", "at": object()}]},
+        "initial_events[0]",
+        InvalidParameterError,
+    ),
+    ({"budget": "5.00"}, "budget", ParameterTypeError),
+    (
+        {"budget": {"type": "limit", "max_credit_cost": 5}},
+        "budget.max_credit_cost",
+        ParameterTypeError,
+    ),
+    ({"budget": {"type": None}}, "budget.type", ParameterTypeError),
+    ({"budget": {"cap": float("nan")}}, "budget", InvalidParameterError),
     ({"idempotency_key": ""}, "idempotency_key", InvalidParameterError),
     ({"idempotency_key": "a b"}, "idempotency_key", InvalidParameterError),
     ({"idempotency_key": "k\r\nX-Evil: 1"}, "idempotency_key", InvalidParameterError),
@@ -68,3 +151,58 @@ async def test_type_errors_are_also_type_error(qoder_client) -> None:
 async def test_missing_required_argument_is_a_plain_type_error(qoder_client) -> None:
     with pytest.raises(TypeError):
         await qoder_client.sessions.create(agent=AGENT)  # type: ignore[call-arg]
+
+
+UPDATE_CASES = [
+    ({"environment_variables": "A=1"}, "environment_variables", ParameterTypeError),
+    ({"environment_variables": {"A": 1}}, "environment_variables['A']", ParameterTypeError),
+    (
+        {"environment_variables": {"A=B": "1"}},
+        "environment_variables['A=B']",
+        InvalidParameterError,
+    ),
+    ({"agent": "agent_1"}, "agent", ParameterTypeError),
+    ({"agent": None}, "agent", ParameterTypeError),
+    ({"agent": {"model": "m"}}, "agent", InvalidParameterError),
+    ({"agent": {"tools": {"type": "bash"}}}, "agent.tools", ParameterTypeError),
+    ({"agent": {"mcp_servers": ["https://mcp"]}}, "agent.mcp_servers[0]", ParameterTypeError),
+    ({"budget": ["limit"]}, "budget", ParameterTypeError),
+    ({"budget": {"max_credit_cost": 1.5}}, "budget.max_credit_cost", ParameterTypeError),
+    ({"vault_ids": "vault_1"}, "vault_ids", ParameterTypeError),
+    ({"vault_ids": None}, "vault_ids", ParameterTypeError),
+    ({"vault_ids": ["vault_1", ""]}, "vault_ids[1]", ParameterTypeError),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "field", "error"), UPDATE_CASES)
+async def test_invalid_update_sends_nothing(fake_qoder, qoder_client, kwargs, field, error):
+    with pytest.raises(error) as caught:
+        await qoder_client.sessions.update("sess_1", **kwargs)
+    assert caught.value.field == field
+    assert fake_qoder.requests == []
+
+
+LIST_CASES = [
+    ({"agent_version": "3"}, "agent_version", ParameterTypeError),
+    ({"agent_version": True}, "agent_version", ParameterTypeError),
+    ({"agent_version": 0}, "agent_version", InvalidParameterError),
+    ({"deployment_id": 7}, "deployment_id", ParameterTypeError),
+    ({"deployment_id": ""}, "deployment_id", InvalidParameterError),
+    ({"deployment_id": "dep/../agents"}, "deployment_id", InvalidParameterError),
+    ({"memory_store_id": "store_1"}, "memory_store_id", InvalidParameterError),
+    ({"memory_store_id": ["memstore_1"]}, "memory_store_id", ParameterTypeError),
+    ({"agent_id": "ag_1"}, "agent_id", InvalidParameterError),
+    ({"created_at_gte": 1_700_000_000}, "created_at[gte]", ParameterTypeError),
+    ({"created_at_lt": ""}, "created_at[lt]", ParameterTypeError),
+    ({"created_at": {"gte": DAY}, "created_at_gte": DAY}, "created_at_gte", InvalidParameterError),
+    ({"created_at": "2020"}, "created_at", ParameterTypeError),
+    ({"created_at": {"after": DAY}}, "created_at", InvalidParameterError),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "field", "error"), LIST_CASES)
+async def test_invalid_list_filter_sends_nothing(fake_qoder, qoder_client, kwargs, field, error):
+    with pytest.raises(error) as caught:
+        qoder_client.sessions.list(**kwargs)  # checked when called, before any iteration
+    assert caught.value.field == field
+    assert fake_qoder.requests == []

@@ -55,6 +55,28 @@ def _metadata_option(parser: argparse.ArgumentParser, help_text: str) -> None:
     )
 
 
+def _environment_option(parser: Any, help_text: str) -> None:
+    parser.add_argument(
+        "--environment-variable",
+        "--env-var",
+        dest="environment_variables",
+        type=key_value,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help=help_text,
+    )
+
+
+def _budget_option(parser: Any) -> None:
+    parser.add_argument(
+        "--budget",
+        type=json_object,
+        metavar="JSON",
+        help='a spending cap, e.g. \'{"type": "limit", "max_credit_cost": "5.00"}\'',
+    )
+
+
 def _add_create(group: Any, api: argparse.ArgumentParser) -> None:
     create = add_command(group, "create", "create one session, print it as JSON", parents=[api])
     create.add_argument("--agent", required=True, metavar="ID", help="agent id (agent_...)")
@@ -85,6 +107,17 @@ def _add_create(group: Any, api: argparse.ArgumentParser) -> None:
     create.add_argument(
         "--delta-flush-interval-ms", type=positive_int, metavar="MS", help="50-5000"
     )
+    _environment_option(create, "a variable of the session's sandbox; repeatable")
+    create.add_argument(
+        "--initial-event",
+        dest="initial_events",
+        type=json_object,
+        action="append",
+        metavar="JSON",
+        help="an event the session starts with (user.message or user.define_outcome), e.g. "
+        '\'{"type": "user.message", "content": "hi"}\'; repeatable, sent in order',
+    )
+    _budget_option(create)
     create.add_argument("--idempotency-key", metavar="KEY")
     create.set_defaults(handler=create_command)
 
@@ -97,6 +130,13 @@ def _add_list(group: Any, api: argparse.ArgumentParser) -> None:
         "--status", dest="statuses", action="append", metavar="S", help="repeatable"
     )
     listing.add_argument("--agent-id", metavar="ID")
+    listing.add_argument(
+        "--agent-version", type=positive_int, metavar="N", help="only this agent version"
+    )
+    listing.add_argument("--deployment-id", metavar="ID", help="sessions a deployment started")
+    listing.add_argument(
+        "--memory-store-id", metavar="ID", help="sessions with this store (memstore_...)"
+    )
     listing.add_argument("--include-archived", action="store_true")
     listing.add_argument("--order", choices=["asc", "desc"])
     listing.add_argument(
@@ -111,7 +151,11 @@ def _add_list(group: Any, api: argparse.ArgumentParser) -> None:
 
 def _add_update(group: Any, api: argparse.ArgumentParser) -> None:
     update = add_command(
-        group, "update", "change a session's title, metadata or flush interval", parents=[api]
+        group,
+        "update",
+        "change a session's title, metadata, flush interval, environment variables, agent "
+        "tools, budget or vaults",
+        parents=[api],
     )
     update.add_argument("session_id", metavar="SESSION_ID")
     title = update.add_mutually_exclusive_group()
@@ -122,6 +166,28 @@ def _add_update(group: Any, api: argparse.ArgumentParser) -> None:
         "--unset-metadata", action="append", default=[], metavar="KEY", help="repeatable"
     )
     update.add_argument("--delta-flush-interval-ms", type=positive_int, metavar="MS")
+    variables = update.add_mutually_exclusive_group()
+    _environment_option(variables, "the new set (replaces the old one); repeatable")
+    variables.add_argument("--clear-environment-variables", action="store_true")
+    update.add_argument(
+        "--agent",
+        dest="agent_patch",
+        type=json_object,
+        metavar="JSON",
+        help="new tools and/or MCP servers, e.g. '{\"mcp_servers\": []}' (each replaced whole)",
+    )
+    budget = update.add_mutually_exclusive_group()
+    _budget_option(budget)
+    budget.add_argument("--clear-budget", action="store_true")
+    vaults = update.add_mutually_exclusive_group()
+    vaults.add_argument(
+        "--vault-id",
+        dest="vault_ids",
+        action="append",
+        metavar="ID",
+        help="the new vault list (replaces the old one); repeatable",
+    )
+    vaults.add_argument("--clear-vault-ids", action="store_true", help="no vaults")
     update.set_defaults(handler=update_command)
 
 
@@ -134,7 +200,8 @@ async def create_command(args: argparse.Namespace) -> int:
     Example::
 
         qoder_async.cli.main(["sessions", "create", "--agent", "agent_1", "--environment-id",
-                              "env_1", "--vault-id", "vlt_1", "--metadata", "ticket=OPS-1"])
+                              "env_1", "--vault-id", "vlt_1", "--metadata", "ticket=OPS-1",
+                              "--env-var", "LOG_LEVEL=debug"])
     """
     agent: str | AgentRef = args.agent
     if args.agent_version is not None:
@@ -150,6 +217,9 @@ async def create_command(args: argparse.Namespace) -> int:
             memory_store_ids=args.memory_store_ids,
             resources=args.resources,
             vault_ids=args.vault_ids,
+            environment_variables=dict(args.environment_variables) or None,
+            initial_events=args.initial_events,
+            budget=args.budget,
             idempotency_key=args.idempotency_key,
         )
         print_json(session)
@@ -165,13 +235,9 @@ async def list_command(args: argparse.Namespace) -> int:
 
     Example::
 
-        qoder_async.cli.main(["sessions", "list", "--status", "idle", "--limit", "10"])
+        qoder_async.cli.main(["sessions", "list", "--status", "idle", "--limit", "10",
+                              "--deployment-id", "dep_1"])
     """
-    created_at = {
-        op: when
-        for op, when in (("gte", args.created_after), ("lt", args.created_before))
-        if when is not None
-    }
 
     async def action(client: AsyncQoder) -> None:
         sessions = client.sessions.list(
@@ -180,7 +246,11 @@ async def list_command(args: argparse.Namespace) -> int:
             order=args.order,
             statuses=args.statuses,
             agent_id=args.agent_id,
-            created_at=created_at or None,
+            agent_version=args.agent_version,
+            deployment_id=args.deployment_id,
+            memory_store_id=args.memory_store_id,
+            created_at_gte=args.created_after,
+            created_at_lt=args.created_before,
         )
         await print_items(sessions, args.limit)
 
@@ -203,7 +273,7 @@ async def update_command(args: argparse.Namespace) -> int:
     Example::
 
         qoder_async.cli.main(["sessions", "update", "sess_1", "--title", "Reviewed",
-                              "--unset-metadata", "draft"])
+                              "--unset-metadata", "draft", "--clear-budget"])
     """
     changes: dict[str, Any] = {}
     if args.title is not None or args.clear_title:
@@ -214,10 +284,19 @@ async def update_command(args: argparse.Namespace) -> int:
         changes["metadata"] = metadata
     if args.delta_flush_interval_ms is not None:
         changes["delta_flush_interval_ms"] = args.delta_flush_interval_ms
+    if args.environment_variables or args.clear_environment_variables:
+        changes["environment_variables"] = dict(args.environment_variables) or None
+    if args.agent_patch is not None:
+        changes["agent"] = args.agent_patch
+    if args.budget is not None or args.clear_budget:
+        changes["budget"] = args.budget
+    if args.vault_ids is not None or args.clear_vault_ids:
+        changes["vault_ids"] = args.vault_ids or []
     if not changes:
         raise UsageError(
-            "nothing to update: give --title, --clear-title, --metadata, --unset-metadata "
-            "or --delta-flush-interval-ms"
+            "nothing to update: give --title, --clear-title, --metadata, --unset-metadata, "
+            "--delta-flush-interval-ms, --environment-variable, --clear-environment-variables, "
+            "--agent, --budget, --clear-budget, --vault-id or --clear-vault-ids"
         )
 
     async def action(client: AsyncQoder) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._models._converter import response_parser, structurer
 from .._models.deployments import Deployment, DeploymentRun
+from .._models.inbound import UserMessage
 from .._pagination import AsyncPaginator, page_parser
 from .._types import NOT_GIVEN, NotGiven
 from ._base import Resource
@@ -47,10 +48,19 @@ __all__ = ["AsyncDeploymentRunsAPI", "AsyncDeploymentScopedRunsAPI", "AsyncDeplo
 _deployment = response_parser(Deployment)
 _deployment_page = page_parser(structurer(Deployment))
 
+
+def _initial_events(field: str, value: object) -> list[dict[str, Any]]:
+    # user_message() helpers as sessions take them; system.message is a deployment's own.
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        value = [item.to_wire() if isinstance(item, UserMessage) else item for item in value]
+    events: list[dict[str, Any]] = object_list(field, value)
+    return events
+
+
 _FIELDS: Spec = {
     "agent": agent_ref,
     "environment_id": id_of("env_"),
-    "initial_events": object_list,
+    "initial_events": _initial_events,
     "name": text,
     "description": text,
     "environment_variables": text,
@@ -102,7 +112,7 @@ class AsyncDeploymentsAPI(Resource):
         *,
         agent: str | JSON,
         environment_id: str,
-        initial_events: Sequence[JSON],
+        initial_events: Sequence[UserMessage | JSON],
         name: str,
         description: str | NotGiven | None = NOT_GIVEN,
         environment_variables: str | NotGiven | None = NOT_GIVEN,
@@ -161,7 +171,7 @@ class AsyncDeploymentsAPI(Resource):
         *,
         agent: str | JSON | NotGiven | None = NOT_GIVEN,
         environment_id: str | NotGiven | None = NOT_GIVEN,
-        initial_events: Sequence[JSON] | NotGiven | None = NOT_GIVEN,
+        initial_events: Sequence[UserMessage | JSON] | NotGiven | None = NOT_GIVEN,
         name: str | NotGiven | None = NOT_GIVEN,
         description: str | NotGiven | None = NOT_GIVEN,
         environment_variables: str | NotGiven | None = NOT_GIVEN,

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .._bulk import BulkProgress, BulkResult, create_many
-from .._errors import ParameterTypeError
+from .._errors import InvalidParameterError, ParameterTypeError
 from .._models._converter import response_parser, structurer
+from .._models.inbound import UserMessage
 from .._models.session import AgentRef, DeletedSession, Session, SessionCancelResult
 from .._pagination import AsyncPaginator, page_parser
 from .._responses import Parser
 from .._send import Requester
 from .._session_params import SessionCreateParams, session_create_body
 from .._types import NOT_GIVEN, NotGiven
-from .._validation import check_id, check_int_range, check_metadata, check_optional_str
+from .._validation import (
+    check_agent_patch,
+    check_budget,
+    check_environment_variables,
+    check_id,
+    check_id_list,
+    check_int_range,
+    check_metadata,
+    check_optional_str,
+)
 from ._base import Resource, session_path
+from ._common import id_of
 from ._listing import check_str_list, list_query
 from .events import AsyncEventsAPI
 from .session_resources import AsyncSessionResourcesAPI
@@ -32,6 +44,8 @@ __all__ = ["AsyncSessionsAPI"]
 
 _session = response_parser(Session)
 _session_page = page_parser(structurer(Session))
+#: Deployment ids have no documented prefix: any non-empty, URL-safe string.
+_deployment_id = id_of()
 
 
 class AsyncSessionsAPI(Resource):
@@ -78,6 +92,9 @@ class AsyncSessionsAPI(Resource):
         memory_store_ids: Sequence[str] | None = None,
         resources: Sequence[Mapping[str, Any]] | None = None,
         vault_ids: Sequence[str] | None = None,
+        environment_variables: Mapping[str, str] | None = None,
+        initial_events: Sequence[UserMessage | Mapping[str, Any]] | None = None,
+        budget: Mapping[str, Any] | None = None,
         **options: Unpack[RequestOptions],
     ) -> Session:
         """Create a session (``POST /sessions``); it starts ``idle``.
@@ -96,6 +113,12 @@ class AsyncSessionsAPI(Resource):
             memory_store_ids: memory stores to attach.
             resources: files or repositories to mount (``{"type": "file", "file_id": ...}``).
             vault_ids: vaults whose credentials the agent may use.
+            environment_variables: variables set in the session's sandbox (``str`` names,
+                without ``=``, to ``str`` values).
+            initial_events: ``user.message`` (e.g. :func:`user_message`) and
+                ``user.define_outcome`` events the session starts with; a message starts
+                the first turn at once.
+            budget: a spending cap, e.g. ``{"type": "limit", "max_credit_cost": "5.00"}``.
             options: per-call :class:`RequestOptions`.
 
         Example::
@@ -105,6 +128,9 @@ class AsyncSessionsAPI(Resource):
                 environment_id="env_019e2590d33f711fabf42f2857cecd8a",
                 title="Code review",
                 metadata={"ticket": "OPS-42"},
+                environment_variables={"LOG_LEVEL": "debug"},
+                initial_events=[user_message("Review the open pull request")],
+                budget={"type": "limit", "max_credit_cost": "5.00"},
             )
         """
         body = session_create_body(
@@ -116,6 +142,9 @@ class AsyncSessionsAPI(Resource):
             memory_store_ids,
             resources,
             vault_ids,
+            environment_variables,
+            initial_events,
+            budget,
         )
         return await self._request("POST", "/sessions", _session, options, body=body)
 
@@ -209,30 +238,66 @@ class AsyncSessionsAPI(Resource):
         page: str | None = None,
         after_id: str | None = None,
         before_id: str | None = None,
+        agent_version: int | None = None,
+        deployment_id: str | None = None,
+        memory_store_id: str | None = None,
+        created_at_gt: datetime | str | None = None,
+        created_at_gte: datetime | str | None = None,
+        created_at_lt: datetime | str | None = None,
+        created_at_lte: datetime | str | None = None,
         **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[Session]:
         """Every session (newest first by default), fetched page by page as you iterate.
 
-        Arguments are checked here; nothing is sent until you iterate.
+        Arguments are checked here; nothing is sent until you iterate. The time bounds can
+        be given as the official SDK spells them (``created_at_gte=...``) or as one mapping
+        (``created_at={"gte": ...}``), not both for the same bound.
 
         Args:
             limit: page size (1-100).
             include_archived: also list archived sessions.
             order: ``"asc"`` or ``"desc"`` by creation time.
-            statuses: keep only these statuses.
-            agent_id: keep only sessions of this agent.
+            statuses: keep only these statuses (sent as ``statuses[]``).
+            agent_id: keep only sessions of this ``agent_...`` agent.
             created_at: bounds on the creation time (``{"gte": datetime, "lt": datetime}``).
             page: an opaque page cursor to start from.
             after_id: start after this session id.
             before_id: walk backward from this session id.
+            agent_version: keep only sessions running this version of their agent (>= 1).
+            deployment_id: keep only sessions started by this deployment.
+            memory_store_id: keep only sessions with this ``memstore_...`` store attached.
+            created_at_gt: created after this time (``created_at[gt]``).
+            created_at_gte: created at or after this time (``created_at[gte]``).
+            created_at_lt: created before this time (``created_at[lt]``).
+            created_at_lte: created at or before this time (``created_at[lte]``).
             options: per-call :class:`RequestOptions`, applied to every page.
 
         Example::
 
             async for session in client.sessions.list(statuses=["idle"], limit=100):
                 print(session.id, session.title)
+            nightly = client.sessions.list(deployment_id=deployment.id, created_at_gte=midnight)
         """
-        query = list_query(limit, order, page, after_id, before_id, created_at)
+        bounds: dict[Any, Any] = {}
+        if created_at is not None:
+            if not isinstance(created_at, Mapping):
+                raise ParameterTypeError(
+                    "created_at", "expected a mapping like {'gte': datetime, 'lt': datetime}"
+                )
+            bounds.update(created_at)
+        for op, when in (
+            ("gt", created_at_gt),
+            ("gte", created_at_gte),
+            ("lt", created_at_lt),
+            ("lte", created_at_lte),
+        ):
+            if when is not None:
+                if op in bounds:
+                    raise InvalidParameterError(
+                        f"created_at_{op}", f"cannot be combined with created_at={{{op!r}: ...}}"
+                    )
+                bounds[op] = when
+        query = list_query(limit, order, page, after_id, before_id, bounds or None)
         if include_archived is not None:
             if not isinstance(include_archived, bool):
                 raise ParameterTypeError("include_archived", "expected bool")
@@ -241,6 +306,12 @@ class AsyncSessionsAPI(Resource):
             query["statuses[]"] = check_str_list("statuses", statuses)
         if agent_id is not None:
             query["agent_id"] = check_id("agent_id", agent_id, "agent_")
+        if agent_version is not None:
+            query["agent_version"] = check_int_range("agent_version", agent_version, 1, 2**31 - 1)
+        if deployment_id is not None:
+            query["deployment_id"] = _deployment_id("deployment_id", deployment_id)
+        if memory_store_id is not None:
+            query["memory_store_id"] = check_id("memory_store_id", memory_store_id, "memstore_")
         return self._list("/sessions", _session_page, query, options)
 
     async def update(
@@ -250,6 +321,10 @@ class AsyncSessionsAPI(Resource):
         title: str | NotGiven | None = NOT_GIVEN,
         metadata: Mapping[str, str | None] | NotGiven | None = NOT_GIVEN,
         delta_flush_interval_ms: int | NotGiven = NOT_GIVEN,
+        environment_variables: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
+        agent: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        budget: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
+        vault_ids: Sequence[str] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> Session:
         """Change a session (``POST /sessions/{id}``); only the fields you pass are sent.
@@ -259,12 +334,21 @@ class AsyncSessionsAPI(Resource):
             title: the new title; ``None`` clears it.
             metadata: keys to set; a key set to ``None`` is removed.
             delta_flush_interval_ms: the new preview flush interval (50-5000).
+            environment_variables: the session's variables, replacing the old ones;
+                ``None`` clears them.
+            agent: ``{"tools": [...], "mcp_servers": [...]}`` (either or both), each
+                replacing the agent's own for this session.
+            budget: the new spending cap (``{"type": "limit", "max_credit_cost": "5.00"}``);
+                ``None`` removes it.
+            vault_ids: the vaults the agent may use, replacing the old list.
             options: per-call :class:`RequestOptions`.
 
         Example::
 
             session = await client.sessions.update(session.id, title="Reviewed",
                                                    metadata={"ticket": "OPS-42"})
+            await client.sessions.update(session.id, environment_variables={"LOG_LEVEL": "info"},
+                                         agent={"mcp_servers": []})
         """
         path = session_path(session_id)
         body: dict[str, Any] = {}
@@ -278,11 +362,23 @@ class AsyncSessionsAPI(Resource):
             body["delta_flush_interval_ms"] = check_int_range(
                 "delta_flush_interval_ms", delta_flush_interval_ms, 50, 5000
             )
+        if not isinstance(environment_variables, NotGiven):
+            body["environment_variables"] = (
+                None
+                if environment_variables is None
+                else check_environment_variables(environment_variables)
+            )
+        if not isinstance(agent, NotGiven):
+            body["agent"] = check_agent_patch(agent)
+        if not isinstance(budget, NotGiven):
+            body["budget"] = None if budget is None else check_budget(budget)
+        if not isinstance(vault_ids, NotGiven):
+            body["vault_ids"] = check_id_list("vault_ids", vault_ids)
         return await self._request("POST", path, _session, options, body=body)
 
     async def archive(self, session_id: str, **options: Unpack[RequestOptions]) -> Session:
         """Archive a session (``POST /sessions/{id}/archive``): kept, but out of default lists
-        and closed to new events.
+        and closed to new events. The body is ``{}``, as for every argument-less action.
 
         Args:
             session_id: the ``sess_...`` id.
@@ -293,13 +389,13 @@ class AsyncSessionsAPI(Resource):
             session = await client.sessions.archive(session.id)
             print(session.archived_at)
         """
-        return await self._request("POST", session_path(session_id, "/archive"), _session, options)
+        return await self._action(session_path(session_id, "/archive"), _session, options)
 
     async def delete(self, session_id: str, **options: Unpack[RequestOptions]) -> DeletedSession:
         """Delete a session and its events for good (``DELETE /sessions/{id}``).
 
-        Both published answers (``"deleted": true`` and ``"type": "session_deleted"``) give
-        ``deleted=True``.
+        The body is ``{}`` (the API's DELETEs take JSON too). Both published answers
+        (``"deleted": true`` and ``"type": "session_deleted"``) give ``deleted=True``.
 
         Args:
             session_id: the ``sess_...`` id.
@@ -310,8 +406,7 @@ class AsyncSessionsAPI(Resource):
             gone = await client.sessions.delete(session.id)
             assert gone.deleted
         """
-        path = session_path(session_id)
-        return await self._request("DELETE", path, _deleted_parser(session_id), options)
+        return await self._delete(session_path(session_id), _deleted_parser(session_id), options)
 
     async def cancel(
         self, session_id: str, **options: Unpack[RequestOptions]
@@ -319,7 +414,7 @@ class AsyncSessionsAPI(Resource):
         """Cancel the running turn (``POST /sessions/{id}/cancel``); a no-op when idle.
 
         The session goes back to ``idle`` and stays usable: wait for ``session.status_idle``
-        on the stream. (``status`` is the literal ``"canceling"``.)
+        on the stream. (``status`` is the literal ``"canceling"``.) The body is ``{}``.
 
         Args:
             session_id: the ``sess_...`` id.
@@ -329,8 +424,9 @@ class AsyncSessionsAPI(Resource):
 
             result = await client.sessions.cancel(session.id)
         """
-        path = session_path(session_id, "/cancel")
-        return await self._request("POST", path, _cancel_parser(session_id), options)
+        return await self._action(
+            session_path(session_id, "/cancel"), _cancel_parser(session_id), options
+        )
 
 
 _deleted = response_parser(DeletedSession)

@@ -18,7 +18,7 @@ from ._paging import paginate
 from ._state import EventsState, SessionLog
 from ._wire import bad_request, conflict, json_object, json_response, new_id
 
-__all__ = ["EventRoutes"]
+__all__ = ["EventRoutes", "check_inbound"]
 
 _INBOUND = frozenset(
     {
@@ -49,27 +49,35 @@ class EventRoutes(EventsState):
             if session.get("status") == "terminated":
                 raise conflict("Session is terminated.")
             for index, event in enumerate(events):
-                _check_inbound(index, event)
+                check_inbound(index, event)
             log = self._log(session_id)
             running = log.turn is not None and not log.turn.done()
             if running and any(e["type"] == "user.message" for e in events):
                 raise conflict("A turn is already running; wait for session.status_idle.")
-            stored = []
-            for event in events:
-                payload = {k: v for k, v in event.items() if k not in ("id", "type")}
-                if isinstance(payload.get("content"), str):
-                    payload["content"] = [{"type": "text", "text": payload["content"]}]
-                stored.append(self._append(log, event["type"], **payload))
-            for event in stored:
-                if event["type"] == "user.message":
-                    blocks = [b for b in event["content"] if isinstance(b, dict)]
-                    text = "".join(str(b.get("text", "")) for b in blocks)
-                    log.turn = asyncio.create_task(self._agent(session, log, text))
-                elif event["type"] == "user.interrupt":
-                    self._interrupt(session_id)
+            stored = self._accept(session, log, events)
             return 202, {"data": stored}
 
         return await self._idempotent(request, run)
+
+    def _accept(
+        self, session: dict[str, Any], log: SessionLog, events: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Store checked inbound ``events``; a ``user.message`` starts the agent's turn, a
+        ``user.interrupt`` stops it. The stored events, as ``POST .../events`` answers them."""
+        stored = []
+        for event in events:
+            payload = {k: v for k, v in event.items() if k not in ("id", "type")}
+            if isinstance(payload.get("content"), str):
+                payload["content"] = [{"type": "text", "text": payload["content"]}]
+            stored.append(self._append(log, event["type"], **payload))
+        for event in stored:
+            if event["type"] == "user.message":
+                blocks = [b for b in event["content"] if isinstance(b, dict)]
+                text = "".join(str(b.get("text", "")) for b in blocks)
+                log.turn = asyncio.create_task(self._agent(session, log, text))
+            elif event["type"] == "user.interrupt":
+                self._interrupt(session["id"])
+        return stored
 
     async def _list_events(self, request: web.Request) -> web.Response:
         self._session(request.match_info["session_id"])
@@ -128,8 +136,14 @@ class EventRoutes(EventsState):
         self._append(log, "agent.message", id=event_id, content=[{"type": "text", "text": reply}])
 
 
-def _check_inbound(index: int, event: object) -> None:
-    param = f"events[{index}]"
+def check_inbound(index: int, event: object, field: str = "events") -> None:
+    """The 400 for an inbound event the API refuses: ``event`` is ``field[index]`` of a body.
+
+    Example::
+
+        check_inbound(0, {"type": "user.message", "content": "hi"})  # passes
+    """
+    param = f"{field}[{index}]"
     if not isinstance(event, dict) or event.get("type") not in _INBOUND:
         raise bad_request(f"{param}.type is not a known event type.", f"{param}.type")
     kind = event["type"]

@@ -56,6 +56,8 @@ class FakeEvents(SessionRoutes, EventRoutes, ThreadRoutes, ResourceRoutes):
 
     Resources given to ``POST /sessions`` and those added later share the session's
     ``resources`` array (ids ``sesrsc_...``); secrets sent to them are never stored.
+    ``initial_events`` given to ``POST /sessions`` enter the session's log as it is created
+    (a ``user.message`` starting the first turn).
 
     Example::
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from collections.abc import Mapping
 from typing import Any
 
@@ -133,9 +134,10 @@ class Fault:
 @attrs.define
 class _Rule:
     fault: Fault
-    remaining: int
+    remaining: int | None  # None: no limit
     method: str | None
     path: str | None
+    probability: float = 1.0
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and (
@@ -149,9 +151,17 @@ class FaultRules:
     def __init__(self) -> None:
         self._rules: list[_Rule] = []
 
-    def add(self, fault: Fault, times: int, method: str | None, path: str | None) -> None:
-        """Apply ``fault`` to the next ``times`` requests matching ``method``/``path``."""
-        self._rules.append(_Rule(fault, times, method, path))
+    def add(
+        self,
+        fault: Fault,
+        times: int | None,
+        method: str | None,
+        path: str | None,
+        probability: float = 1.0,
+    ) -> None:
+        """Apply ``fault`` to the next ``times`` requests matching ``method``/``path`` (each
+        with ``probability``; ``times=None``: for as long as the rule stays)."""
+        self._rules.append(_Rule(fault, times, method, path, probability))
 
     def clear(self) -> None:
         """Forget every pending fault."""
@@ -161,9 +171,12 @@ class FaultRules:
         """The fault for this request, if a rule matches; spends one use of that rule."""
         for rule in self._rules:
             if rule.matches(method, path):
-                rule.remaining -= 1
-                if rule.remaining <= 0:
-                    self._rules.remove(rule)
+                if rule.probability < 1.0 and random.random() >= rule.probability:
+                    continue
+                if rule.remaining is not None:
+                    rule.remaining -= 1
+                    if rule.remaining <= 0:
+                        self._rules.remove(rule)
                 return rule.fault
         return None
 

@@ -137,7 +137,7 @@ class DeploymentRoutes:
     def _run(self, request: web.Request) -> Payload:
         deployment = self._live(request)
         agent, environment_id = deployment["agent"], deployment["environment_id"]
-        session = new_session({"agent": dict(agent), "environment_id": environment_id})
+        session, _ = new_session({"agent": dict(agent), "environment_id": environment_id})
         session["deployment_id"] = deployment["id"]
         self._sessions[session["id"]] = session
         environment = self._environments.items.get(environment_id) or {}

@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 from aiohttp import web
-from multidict import CIMultiDict
+from multidict import CIMultiDict, MultiDict
 
 from .._client import AsyncQoder
 from ._events import FakeEvents
@@ -47,10 +48,13 @@ class RecordedRequest:
 
     method: str
     path: str
-    query: Mapping[str, str]
+    #: The query string; a repeated key keeps every value (``query.getall("types[]")``).
+    query: MultiDict[str]
     headers: CIMultiDict[str]
     body: bytes
     connection: int
+    #: ``time.time()`` when the request reached the server (its headers, before the body).
+    received_at: float = 0.0
 
     def json(self) -> Any:
         """The body decoded as JSON."""
@@ -145,14 +149,30 @@ class FakeQoderServer:
     # -- test controls ------------------------------------------------------------------
 
     def inject(
-        self, fault: Fault, *, times: int = 1, method: str | None = None, path: str | None = None
+        self,
+        fault: Fault,
+        *,
+        times: int | None = 1,
+        method: str | None = None,
+        path: str | None = None,
+        probability: float = 1.0,
     ) -> None:
         """Apply ``fault`` to the next ``times`` requests matching ``method``/``path``.
 
         ``path`` is relative to the API root (``"/sessions"``). Rules apply in the order
-        they were added.
+        they were added. With ``probability`` below 1, each matching request draws whether
+        the fault applies (chaos testing); ``times=None`` keeps the rule until
+        :meth:`clear_faults`.
+
+        Example::
+
+            # 5% of creates answered 503, for the whole test.
+            server.inject(Fault.status_error(503), times=None, method="POST",
+                          path="/sessions", probability=0.05)
         """
-        self._faults.add(fault, times, method, path)
+        if not 0.0 <= probability <= 1.0:
+            raise ValueError(f"probability must be within 0..1, got {probability!r}")
+        self._faults.add(fault, times, method, path, probability)
 
     def clear_faults(self) -> None:
         """Forget every pending fault."""
@@ -188,6 +208,7 @@ class FakeQoderServer:
     async def _middleware(
         self, request: web.Request, handler: Callable[[web.Request], Any]
     ) -> web.StreamResponse:
+        received_at = time.time()
         request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
         path = request.path.removeprefix(API_PREFIX)
         body = await request.read()
@@ -199,10 +220,11 @@ class FakeQoderServer:
                 RecordedRequest(
                     request.method,
                     path,
-                    dict(request.query),
+                    MultiDict(request.query),
                     CIMultiDict(request.headers),
                     body,
                     self._connections[connection],
+                    received_at,
                 )
             )
         self.in_flight += 1
@@ -257,9 +279,12 @@ class FakeQoderServer:
                     content_type="application/json",
                     headers={"Idempotent-Replayed": "true"},
                 )
-        session = new_session(json_object(body))
-        payload = json.dumps(session).encode()
+        session, initial_events = new_session(json_object(body))
         self.sessions[session["id"]] = session
+        if initial_events:
+            # Stored in the session's log at once; a user.message starts the first turn.
+            self.events.accept_initial(session, initial_events)
+        payload = json.dumps(session).encode()
         if key is not None:
             self._idempotency[(self.token, key)] = (digest, self.create_status, payload)
         return web.Response(

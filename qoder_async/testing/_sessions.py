@@ -1,23 +1,87 @@
 """The fake server's sessions: the body of ``POST /sessions`` checked and turned into a
 session, and the routes on existing sessions (list, retrieve, update, archive, delete,
 cancel), with their documented 400s and 409s.
+
+``environment_variables`` and ``budget`` are stored and echoed. ``initial_events``
+(``user.message`` / ``user.define_outcome``) are not part of the session object: they go into
+the session's event log as it is created, a message starting the first turn.
+``GET /sessions`` honours ``statuses``, ``agent_id``, ``agent_version``, ``deployment_id``,
+``memory_store_id`` (a store in ``memory_store_ids`` or mounted as a resource) and the
+``created_at[gt|gte|lt|lte]`` bounds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
 
+from ._collection import _created_in_range, query_int
+from ._event_routes import check_inbound
 from ._paging import paginate
 from ._state import EventsState
 from ._wire import bad_request, conflict, json_object, json_response, new_id, now_rfc3339
 
 __all__ = ["SessionRoutes", "new_session"]
 
+_INITIAL_TYPES = ("user.message", "user.define_outcome")
+_AGENT_PATCH = frozenset({"tools", "mcp_servers"})
 
-def new_session(data: dict[str, Any]) -> dict[str, Any]:
-    """The session a ``POST /sessions`` with body ``data`` creates, or the 400 it gets."""
+
+def _environment_variables(value: object) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise bad_request(
+            "environment_variables must be an object of strings.", "environment_variables"
+        )
+    if any(not name or "=" in name for name in value):
+        raise bad_request(
+            "environment_variables names must be non-empty and without '='.",
+            "environment_variables",
+        )
+    return value
+
+
+def _budget(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise bad_request("budget must be an object.", "budget")
+    if value.get("type") != "limit":
+        raise bad_request("budget.type must be 'limit'.", "budget.type")
+    cost = value.get("max_credit_cost")
+    try:
+        valid = isinstance(cost, str) and float(cost) >= 0
+    except ValueError:
+        valid = False
+    if not valid:
+        raise bad_request(
+            "budget.max_credit_cost must be a non-negative decimal string.",
+            "budget.max_credit_cost",
+        )
+    return value
+
+
+def _initial_events(value: object) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise bad_request("initial_events must be an array.", "initial_events")
+    for index, event in enumerate(value):
+        param = f"initial_events[{index}]"
+        if not isinstance(event, dict) or event.get("type") not in _INITIAL_TYPES:
+            raise bad_request(
+                f"{param}.type must be user.message or user.define_outcome.", f"{param}.type"
+            )
+        check_inbound(index, event, "initial_events")
+    return value
+
+
+def _vault_ids(value: object) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise bad_request("vault_ids must be an array of ids.", "vault_ids")
+    return value
+
+
+def new_session(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The session a ``POST /sessions`` with body ``data`` creates and its checked
+    ``initial_events``, or the 400 it gets."""
     agent = data.get("agent")
     agent_id: object
     if isinstance(agent, str):
@@ -46,8 +110,13 @@ def new_session(data: dict[str, Any]) -> dict[str, Any]:
     for field in ("resources", "vault_ids", "memory_store_ids"):
         if not isinstance(data.get(field, []), list):
             raise bad_request(f"{field} must be an array.", field)
+    variables = _environment_variables(data.get("environment_variables", {}))
+    budget = data.get("budget")
+    if budget is not None:
+        _budget(budget)
+    initial = _initial_events(data.get("initial_events", []))
     stamp = now_rfc3339()
-    return {
+    session = {
         "id": new_id("sess"),
         "type": "session",
         "agent": {
@@ -70,13 +139,38 @@ def new_session(data: dict[str, Any]) -> dict[str, Any]:
         "resources": data.get("resources", []),
         "vault_ids": data.get("vault_ids", []),
         "memory_store_ids": data.get("memory_store_ids", []),
-        "environment_variables": {},
+        "environment_variables": variables,
+        "budget": budget,
         "stats": {"active_seconds": 0, "duration_seconds": 0},
         "usage": {"total_credits": 0},
         "archived_at": None,
         "created_at": stamp,
         "updated_at": stamp,
     }
+    return session, initial
+
+
+def _memory_store_ids(session: Mapping[str, Any]) -> set[str]:
+    """The stores a session has: ``memory_store_ids`` and mounted ``memory_store`` resources."""
+    stores = {s for s in session.get("memory_store_ids") or () if isinstance(s, str)}
+    for resource in session.get("resources") or ():
+        if isinstance(resource, dict) and resource.get("type") == "memory_store":
+            stores.add(str(resource.get("memory_store_id")))
+    return stores
+
+
+def _listed(session: dict[str, Any], query: Mapping[str, str]) -> bool:
+    """Whether ``session`` passes the single-valued filters of ``GET /sessions``."""
+    agent = session.get("agent") or {}
+    if "agent_id" in query and agent.get("id") != query["agent_id"]:
+        return False
+    if "agent_version" in query and agent.get("version") != int(query["agent_version"]):
+        return False
+    if "deployment_id" in query and session.get("deployment_id") != query["deployment_id"]:
+        return False
+    if "memory_store_id" in query and query["memory_store_id"] not in _memory_store_ids(session):
+        return False
+    return _created_in_range(session, query)
 
 
 class SessionRoutes(EventsState):
@@ -88,11 +182,13 @@ class SessionRoutes(EventsState):
         statuses = set(query.getall("statuses[]", []))
         for value in query.getall("statuses", []):
             statuses.update(filter(None, value.split(",")))
+        query_int(request, "agent_version")  # the 400 for one that is not a number
         items = [
             s
             for s in self.server.sessions.values()
             if (include_archived or s.get("archived_at") is None)
             and (not statuses or s.get("status") in statuses)
+            and _listed(s, query)
         ]
         return json_response(
             paginate(items, request, default_order="desc", cursor_style=self.cursor_style)
@@ -107,26 +203,16 @@ class SessionRoutes(EventsState):
 
         async def run() -> tuple[int, Any]:
             data = json_object(await request.read())
-            if "vault_ids" in data:
-                raise bad_request("vault_ids is read-only.", "vault_ids")
             if "title" in data:
                 title = data["title"]
                 if title is not None and not isinstance(title, str):
                     raise bad_request("title must be a string.", "title")
-                session["title"] = title or ""
             metadata = data.get("metadata")
-            if metadata is not None:
-                if not isinstance(metadata, dict):
-                    raise bad_request("metadata must be an object.", "metadata")
-                merged = dict(session.get("metadata") or {})
-                for key, value in metadata.items():
-                    if value is None:
-                        merged.pop(key, None)
-                    elif isinstance(value, str):
-                        merged[key] = value
-                    else:
-                        raise bad_request("metadata values must be strings.", "metadata")
-                session["metadata"] = merged
+            if metadata is not None and (
+                not isinstance(metadata, dict)
+                or not all(v is None or isinstance(v, str) for v in metadata.values())
+            ):
+                raise bad_request("metadata must be an object of strings.", "metadata")
             if "delta_flush_interval_ms" in data:
                 interval = data["delta_flush_interval_ms"]
                 if not isinstance(interval, int) or not 50 <= interval <= 5000:
@@ -134,6 +220,39 @@ class SessionRoutes(EventsState):
                         "delta_flush_interval_ms must be between 50 and 5000.",
                         "delta_flush_interval_ms",
                     )
+            variables = data.get("environment_variables")
+            if variables is not None:
+                _environment_variables(variables)
+            agent: dict[str, Any] = data.get("agent") or {}
+            if "agent" in data:
+                if not isinstance(data["agent"], dict) or not _AGENT_PATCH.issuperset(agent):
+                    raise bad_request("agent: only tools and mcp_servers can be updated.", "agent")
+                if not all(isinstance(v, list) for v in agent.values()):
+                    raise bad_request("agent.tools and agent.mcp_servers must be arrays.", "agent")
+            budget = data.get("budget")
+            if budget is not None:
+                _budget(budget)
+            if "vault_ids" in data:
+                _vault_ids(data["vault_ids"])
+            # Checked first, applied after: a 400 leaves the session as it was.
+            if "title" in data:
+                session["title"] = data["title"] or ""
+            if metadata is not None:
+                merged = dict(session.get("metadata") or {})
+                for key, value in metadata.items():
+                    if value is None:
+                        merged.pop(key, None)
+                    else:
+                        merged[key] = value
+                session["metadata"] = merged
+            if "environment_variables" in data:
+                session["environment_variables"] = dict(variables or {})
+            if "agent" in data:
+                session["agent"] = {**session["agent"], **agent}
+            if "budget" in data:
+                session["budget"] = budget
+            if "vault_ids" in data:
+                session["vault_ids"] = list(data["vault_ids"])
             session["updated_at"] = now_rfc3339()
             return 200, session
 

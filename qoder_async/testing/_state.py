@@ -79,6 +79,16 @@ class EventsState:
             log = self._logs[session_id] = SessionLog()
         return log
 
+    def accept_initial(self, session: dict[str, Any], events: list[dict[str, Any]]) -> None:
+        """Store a new session's checked ``initial_events`` (a ``user.message`` starts a turn)."""
+        self._accept(session, self._log(session["id"]), events)
+
+    def _accept(
+        self, session: dict[str, Any], log: SessionLog, events: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Store inbound events and start the turns they ask for (see ``EventRoutes``)."""
+        raise NotImplementedError
+
     def _append(self, log: SessionLog, kind: str, **payload: Any) -> dict[str, Any]:
         event = {
             "id": payload.pop("id", None) or new_id("evt"),

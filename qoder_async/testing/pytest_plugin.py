@@ -4,7 +4,11 @@ Enable with ``pytest_plugins = ["qoder_async.testing.pytest_plugin"]`` (or
 ``-p qoder_async.testing.pytest_plugin``). Nothing else is needed: an ``async def`` test that
 uses one of these fixtures and has no async marker of its own gets anyio's ``anyio`` marker
 (anyio ships the pytest plugin that runs it, on asyncio), so it runs with no other async
-plugin installed, and beside pytest-asyncio in its default strict mode.
+plugin installed, and beside pytest-asyncio in its default strict mode. A test marked
+``@pytest.mark.asyncio`` is left to pytest-asyncio, which then also runs ``fake_qoder`` and
+``qoder_client`` in its event loop (in strict mode too, as if they were
+``@pytest_asyncio.fixture``; pytest-asyncio 1.1 or later); in pytest-asyncio's auto mode every
+``async def`` test is such a test.
 
 Fixtures:
     ``fake_qoder``: a started :class:`FakeQoderServer`, in the test's event loop.
@@ -28,7 +32,8 @@ Example::
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Iterator
+import types
+from collections.abc import AsyncIterator, Generator, Iterator
 
 import pytest
 
@@ -41,6 +46,8 @@ from ._server import FakeQoderServer
 __all__ = [
     "anyio_backend",
     "pytest_collection_modifyitems",
+    "pytest_pycollect_makeitem",
+    "pytest_fixture_setup",
     "fake_qoder",
     "fake_qoder_threaded",
     "qoder_client",
@@ -52,8 +59,35 @@ _ASYNC_FIXTURES = frozenset({"fake_qoder", "qoder_client"})
 _ASYNC_MARKERS = ("anyio", "asyncio", "trio")
 
 
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> None:
+    """Mark an ``async def`` test that names this plugin's fixtures among its arguments (and
+    carries no async marker) for anyio, before it is parametrized, as anyio's own auto mode
+    does: so its other parameters are kept."""
+    if not (
+        isinstance(collector, (pytest.Module, pytest.Class))
+        and collector.istestfunction(obj, name)
+        and inspect.iscoroutinefunction(obj)
+    ):
+        return
+    marks = [*getattr(obj, "pytestmark", ()), *collector.iter_markers()]
+    if any(mark.name in _ASYNC_MARKERS for mark in marks) or _asyncio_auto_mode(collector.config):
+        return
+    if _ASYNC_FIXTURES.intersection(inspect.signature(obj).parameters):
+        pytest.mark.usefixtures("anyio_backend")(obj)
+        pytest.mark.anyio(obj)
+
+
+def _asyncio_auto_mode(config: pytest.Config) -> bool:
+    # pytest-asyncio's auto mode takes every async test; the asyncio marker comes later.
+    if config.pluginmanager.get_plugin("asyncio") is None:
+        return False
+    mode = config.getoption("asyncio_mode", None) or config.getini("asyncio_mode")
+    return str(mode) == "auto"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark ``async def`` tests that use this plugin's fixtures to run under anyio."""
+    """Mark the other ``async def`` tests that use this plugin's fixtures (through fixtures
+    of their own) to run under anyio."""
     for item in items:
         function = getattr(item, "function", None)
         if function is None or not inspect.iscoroutinefunction(function):
@@ -62,6 +96,37 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             continue
         if _ASYNC_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.anyio)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest
+) -> Generator[None, object, object]:
+    """Let pytest-asyncio run ``fake_qoder`` / ``qoder_client`` for its tests, and only those.
+
+    In strict mode pytest-asyncio runs (and, at call time, accepts) only async fixtures
+    marked as its own, so for a test it runs, the fixture function is so marked with
+    pytest-asyncio's ``fixture`` decorator. Any other test (anyio's) is given an unmarked
+    copy of it for its setup, so pytest-asyncio never takes it over from anyio.
+    """
+    func = fixturedef.func
+    asyncio_plugin = request.config.pluginmanager.get_plugin("asyncio")
+    if (
+        asyncio_plugin is None
+        or fixturedef.argname not in _ASYNC_FIXTURES
+        or not isinstance(func, types.FunctionType)
+        or func.__module__ != __name__
+    ):
+        return (yield)
+    if request.node.get_closest_marker("asyncio") and "anyio_backend" not in request.fixturenames:
+        asyncio_plugin.fixture(func)
+        return (yield)
+    unmarked = types.FunctionType(
+        func.__code__, func.__globals__, func.__name__, func.__defaults__, func.__closure__
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fixturedef, "func", unmarked)
+        return (yield)
 
 
 #: Retries as in production, but without the waiting, so fault tests stay fast.
