@@ -99,6 +99,21 @@ async def test_resources_of_create_are_listed_and_their_secret_rotated(fake_qode
         await resources.update(repo.id, session_id=sid, password=PASSWORD)
 
 
+async def test_a_session_s_resources_are_typed_by_kind_without_secrets(qoder_client) -> None:
+    github = {**GITHUB, "authorization_token": TOKEN, "mount_path": "/src"}
+    created = await qoder_client.sessions.create(
+        agent=AGENT, environment_id=ENV, resources=[{"type": "file", "file_id": FILE}, github]
+    )
+    for session in (created, await qoder_client.sessions.retrieve(created.id)):
+        file, repo = session.resources
+        assert isinstance(file, FileResource) and file.file_id == FILE
+        assert isinstance(repo, GitHubRepositoryResource) and repo.url == GITHUB["url"]
+        as_dict = to_dict(session)
+        assert as_dict["resources"][0]["file_id"] == FILE  # each kind keeps its own fields
+        assert as_dict["resources"][1]["mount_path"] == "/src"
+        assert TOKEN not in repr(session) + repr(as_dict)
+
+
 async def test_list_pages_and_sends_cursors(fake_qoder, qoder_client) -> None:
     sid = await new_session(qoder_client)
     added = [

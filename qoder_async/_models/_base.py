@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import attrs
 
-__all__ = ["NO_EXTRA", "extra_field", "request_id_of"]
+__all__ = ["NO_EXTRA", "Acknowledgement", "extra_field", "request_id_of"]
 
 
 class _NoUnknownKeys(Mapping[str, Any]):
@@ -59,3 +59,13 @@ def request_id_of(obj: object) -> str | None:
         print(qoder_async.request_id_of(session))
     """
     return getattr(obj, "request_id", None)
+
+
+@attrs.frozen
+class Acknowledgement:
+    """What a write that returns no full object answers: an id, a type, and anything else."""
+
+    id: str | None = None
+    type: str | None = None
+    extra: Mapping[str, Any] = extra_field()
+    request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)

@@ -52,7 +52,14 @@ from ._primitives import (
 )
 from ._timestamps import parse_optional_timestamp
 
-__all__ = ["converter", "response_parser", "structurer", "to_dict"]
+__all__ = [
+    "converter",
+    "dispatch_on_wire",
+    "model_parser",
+    "response_parser",
+    "structurer",
+    "to_dict",
+]
 
 T = TypeVar("T")
 
@@ -252,6 +259,48 @@ def _merge_extra_unstructure(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
     return unstructure
 
 
+#: Base classes whose subclass the data chooses (by its ``type``): base -> parse(data).
+#: Filled by the model modules at import, before anything is structured.
+_DISPATCH: dict[type[Any], Callable[[Any], Any]] = {}
+
+
+def dispatch_on_wire(base: type[Any], parse: Callable[[Any], Any]) -> None:
+    """Structure a field declared as ``base`` with ``parse``, which picks the subclass (call
+    it before anything is structured as ``base``; ``parse`` builds with :func:`model_parser`).
+
+    Args:
+        base: the declared class (``SessionResource``).
+        parse: builds the object of the right subclass from the decoded JSON.
+
+    Example::
+
+        dispatch_on_wire(SessionResource, structure_resource)
+    """
+    _DISPATCH[base] = parse
+
+
+def model_parser(cls: type[T]) -> Callable[[Any, str | None], T]:
+    """:func:`response_parser` for attrs class ``cls`` itself, never a subclass the data
+    chooses (what the parse function given to :func:`dispatch_on_wire` builds with).
+
+    Example::
+
+        parse_file = model_parser(FileResource)
+    """
+    return _model_hooks(cls).parse
+
+
+_OWN_UNSTRUCTURE: dict[type[Any], Callable[[Any], dict[str, Any]]] = {}
+
+
+def _unstructure_own_class(obj: Any) -> dict[str, Any]:
+    cls = type(obj)
+    unstructure = _OWN_UNSTRUCTURE.get(cls)
+    if unstructure is None:
+        unstructure = _OWN_UNSTRUCTURE[cls] = _merge_extra_unstructure(cls)
+    return unstructure(obj)
+
+
 def _exact(type_: Any, hook: Hook) -> None:
     converter.register_structure_hook_func(lambda candidate: candidate == type_, hook)
 
@@ -277,8 +326,13 @@ _exact(dict[str, Any], structure_any_dict)
 _exact(dict[str, Any] | None, optional_any_dict)
 _exact(dict[str, str], structure_str_dict)
 register_event_hooks(converter, _model_hook, _ONE_ARGUMENT)
+converter.register_structure_hook_func(
+    lambda type_: type_ in _DISPATCH, lambda value, type_: _DISPATCH[type_](value)
+)
 converter.register_unstructure_hook(datetime, unstructure_datetime)
 converter.register_unstructure_hook_factory(attrs.has, _merge_extra_unstructure)
+# A field declared as a dispatched base holds subclasses: unstructure each as what it is.
+converter.register_unstructure_hook_func(lambda type_: type_ in _DISPATCH, _unstructure_own_class)
 
 
 def structurer(cls: type[T]) -> Callable[[Any], T]:

@@ -11,6 +11,7 @@ import attrs
 
 from ._base import extra_field
 from .platform import AgentReference, ErrorDetail, PlatformObject
+from .session_resources import SessionResource
 
 __all__ = [
     "BudgetLimit",
@@ -91,15 +92,16 @@ class InitialEvent:
 class Deployment(PlatformObject):
     """A deployment (``deployments.create``, ``retrieve``, ``pause``, ...).
 
-    Only ``id`` is required; unknown fields are kept in ``extra``; ``status`` is open
-    (``active``, ``paused``, ...). ``environment_variables`` is a string here (on sessions it
-    is an object); ``resources`` are the session resource objects, as JSON. ``request_id`` is
-    the ``x-request-id`` of the response (not part of equality or repr).
+        Only ``id`` is required; unknown fields are kept in ``extra``; ``status`` is open
+        (``active``, ``paused``, ...). ``environment_variables`` is a string here (on sessions it
+        is an object); ``resources`` are :class:`SessionResource` objects of the kind each names
+    (``FileResource``, ...; secrets dropped). ``request_id`` is
+        the ``x-request-id`` of the response (not part of equality or repr).
 
-    Example::
+        Example::
 
-        deployment = await client.deployments.retrieve("deploy_01")
-        print(deployment.name, deployment.status, deployment.schedule)
+            deployment = await client.deployments.retrieve("deploy_01")
+            print(deployment.name, deployment.status, deployment.schedule)
     """
 
     name: str | None = None
@@ -110,7 +112,7 @@ class Deployment(PlatformObject):
     environment_id: str | None = None
     environment_variables: str | None = None
     initial_events: list[InitialEvent] = attrs.field(factory=list)
-    resources: list[dict[str, Any]] = attrs.field(factory=list)
+    resources: list[SessionResource] = attrs.field(factory=list)
     schedule: Schedule | None = None
     vault_ids: list[str] = attrs.field(factory=list)
     budget: BudgetLimit | None = None

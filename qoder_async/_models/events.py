@@ -21,7 +21,7 @@ from ._base import extra_field
 from .agent_events import AGENT_EVENTS
 from .event_base import Event
 from .previews import EventDeltaEvent, EventStartEvent
-from .session import Usage
+from .session_parts import Usage
 from .user_events import USER_EVENTS
 
 __all__ = [

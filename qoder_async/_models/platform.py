@@ -9,8 +9,7 @@ from typing import Any
 
 import attrs
 
-from ._base import extra_field
-from .session import _Acknowledgement
+from ._base import Acknowledgement, extra_field
 
 __all__ = [
     "AgentReference",
@@ -46,7 +45,7 @@ class PlatformObject:
 
 
 @attrs.frozen
-class DeletedObject(_Acknowledgement):
+class DeletedObject(Acknowledgement):
     """What a platform ``delete`` answers: the deleted object's ``id`` and a ``type``
     (``environments``, ``memory_stores``, ``memory_stores.memories``).
 

@@ -16,9 +16,8 @@ from typing import Any
 
 import attrs
 
-from ._base import extra_field
-from ._converter import response_parser
-from .session import _Acknowledgement
+from ._base import Acknowledgement, extra_field
+from ._converter import dispatch_on_wire, model_parser
 
 __all__ = [
     "RESOURCE_TYPES",
@@ -144,7 +143,7 @@ class MemoryStoreResource(SessionResource):
 
 
 @attrs.frozen
-class DeletedSessionResource(_Acknowledgement):
+class DeletedSessionResource(Acknowledgement):
     """What ``sessions.resources.delete`` answers: the resource's ``id`` and a ``type``.
 
     Example::
@@ -173,8 +172,8 @@ RESOURCE_TYPES: dict[str, type[SessionResource]] = {
     "git_repository": GitRepositoryResource,
     "memory_store": MemoryStoreResource,
 }
-_PARSERS = {kind: response_parser(cls) for kind, cls in RESOURCE_TYPES.items()}
-_UNKNOWN_KIND = response_parser(SessionResource)
+_PARSERS = {kind: model_parser(cls) for kind, cls in RESOURCE_TYPES.items()}
+_UNKNOWN_KIND = model_parser(SessionResource)
 
 
 def parse_resource(data: Any, request_id: str | None) -> SessionResource:
@@ -209,3 +208,7 @@ def structure_resource(data: Any) -> SessionResource:
         page = page_parser(structure_resource)(body, request_id)
     """
     return parse_resource(data, None)
+
+
+# ``Session.resources`` and ``Deployment.resources`` hold the kind each entry names.
+dispatch_on_wire(SessionResource, structure_resource)

@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from ._base import extra_field
-from .session import SessionAgent, SessionStats, Usage
+from .session_parts import SessionAgent, SessionStats, Usage
 
 __all__ = ["SessionThread", "ThreadStats"]
 
