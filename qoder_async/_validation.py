@@ -26,6 +26,7 @@ __all__ = [
     "check_id_list",
     "check_idempotency_key",
     "check_initial_events",
+    "check_json_object",
     "check_int_range",
     "check_metadata",
     "check_optional_str",
@@ -187,15 +188,15 @@ def check_resources(value: object) -> list[dict[str, Any]]:
     return out
 
 
-def _json_mapping(field: str, value: object) -> dict[str, Any]:
-    """A mapping with ``str`` keys that JSON can encode, as a plain ``dict``."""
+def check_json_object(field: str, value: object) -> dict[str, Any]:
+    """A mapping with ``str`` keys that JSON can encode, as a plain ``dict`` (checked here,
+    so that the error names the field, not the whole body)."""
     if not isinstance(value, Mapping):
         raise ParameterTypeError(field, f"expected a mapping, got {_type_name(value)}")
     for key in value:
         if not isinstance(key, str):
             raise ParameterTypeError(field, f"keys must be str, got {_type_name(key)}")
     try:
-        # Checked here so that the error names the field, not the whole body.
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError, RecursionError) as exc:
         raise InvalidParameterError(field, f"not JSON-serialisable: {exc}") from None
@@ -231,7 +232,7 @@ def check_environment_variables(value: object) -> dict[str, str]:
 def check_budget(value: object) -> dict[str, Any]:
     """``budget``: a JSON object such as ``{"type": "limit", "max_credit_cost": "5.00"}``;
     ``type`` and ``max_credit_cost``, when given, are strings (the cost is a decimal string)."""
-    budget = _json_mapping("budget", value)
+    budget = check_json_object("budget", value)
     for key in ("type", "max_credit_cost"):
         if key in budget and not isinstance(budget[key], str):
             raise ParameterTypeError(
@@ -245,7 +246,7 @@ INITIAL_EVENT_TYPES = ("user.message", "user.define_outcome")
 
 
 def _check_rubric(field: str, value: object) -> None:
-    rubric = _json_mapping(field, value)
+    rubric = check_json_object(field, value)
     kind = rubric.get("type")
     if kind == "text":
         if not isinstance(rubric.get("content"), str):
@@ -268,7 +269,7 @@ def check_initial_events(value: object) -> list[dict[str, Any]]:
         if isinstance(item, UserMessage):
             out.append(item.to_wire())
             continue
-        event = _json_mapping(name, item)
+        event = check_json_object(name, item)
         kind = event.get("type")
         if kind not in INITIAL_EVENT_TYPES:
             raise InvalidParameterError(
@@ -296,7 +297,7 @@ AGENT_PATCH_KEYS = ("tools", "mcp_servers")
 def check_agent_patch(value: object) -> dict[str, Any]:
     """``sessions.update``'s ``agent``: ``{"tools": [...], "mcp_servers": [...]}`` (either or
     both), each a list of JSON objects that replaces the session's own."""
-    patch = _json_mapping("agent", value)
+    patch = check_json_object("agent", value)
     unknown = sorted(set(patch) - set(AGENT_PATCH_KEYS))
     if unknown:
         raise InvalidParameterError(
@@ -307,7 +308,7 @@ def check_agent_patch(value: object) -> dict[str, Any]:
             raise ParameterTypeError(
                 f"agent.{key}", f"expected a list of objects, got {_type_name(items)}"
             )
-        patch[key] = [_json_mapping(f"agent.{key}[{n}]", item) for n, item in enumerate(items)]
+        patch[key] = [check_json_object(f"agent.{key}[{n}]", item) for n, item in enumerate(items)]
     return patch
 
 

@@ -11,13 +11,18 @@ explicit ``None`` is sent as ``null``. Query rules: ``None`` is left out, boolea
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from .._errors import InvalidParameterError, ParameterTypeError
 from .._types import NotGiven
-from .._validation import check_agent, check_id_list, check_int_range, check_metadata
+from .._validation import (
+    check_agent,
+    check_id_list,
+    check_int_range,
+    check_json_object,
+    check_metadata,
+)
 from .._validation import path_segment as _quoted
 from ._listing import _timestamp, check_cursor_value, check_str_list
 
@@ -129,13 +134,7 @@ def integer(field: str, value: Any) -> int:
 @_nullable
 def json_object(field: str, value: Any) -> dict[str, Any]:
     """A mapping with ``str`` keys that JSON can encode (checked here, so the error names it)."""
-    if not isinstance(value, Mapping) or not all(isinstance(key, str) for key in value):
-        raise ParameterTypeError(field, f"expected a mapping with str keys, got {value!r:.60}")
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise InvalidParameterError(field, f"not JSON-serialisable: {exc}") from None
-    return dict(value)
+    return check_json_object(field, value)
 
 
 @_nullable
