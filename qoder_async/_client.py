@@ -81,7 +81,7 @@ class AsyncQoder:
         writes_per_second: at most this many write attempts (POST, PATCH, PUT, DELETE;
             retries included) start per second: in this process, or with ``rate_limit_url``
             in every process sharing that Redis.
-        rate_limit_url: a ``redis://`` URL whose moving window every process obeys together
+        rate_limit_url: a ``redis://`` URL: every process using it shares the one limit
             (needs the ``redis`` extra); a 429's ``Retry-After`` holds back all of them.
         rate_limit_key: the shared limit's name in Redis (one per account).
         rate_limit_reads: apply the limit to reads (GET, streams) as well.

@@ -6,7 +6,7 @@
         │
     Requester.request ─ prepare(): headers, auth, idempotency key, per-call options (once)
         │
-        ├─ _attempt() ─ token provider, hooks, Request ─▶ transport.send() ─▶ Response
+        ├─ _attempt() ─ rate limiter, token provider, hooks, Request ─▶ transport.send()
         │      2xx: read the body and parse it (or hand a stream its open response)
         │      other: read the body, raise the typed APIStatusError
         │

@@ -9,7 +9,7 @@ limiter connection), created after the fork and closed at the process's shutdown
   redelivered task (``acks_late``, ``reject_on_worker_lost``) replays the session the API
   already created instead of creating a second one;
 - with ``rate_limit_url`` and ``writes_per_second``, every process on every host shares one
-  moving-window limit in Redis, and a 429 seen by one holds back all of them;
+  limit in Redis (GCRA), and a 429 seen by one holds back all of them;
 - failures that another attempt may cure (no answer, 408, 429, 5xx, the limiter's Redis
   down) become Celery retries with backoff; the rest fail the task with
   :class:`SessionTaskError` (the error's type, status and message), at once.
