@@ -1,15 +1,17 @@
-"""Session creation on real Celery workers: a real redis-server (broker, results and the
-shared rate limit), the fake API, and prefork workers as separate processes, one of them
-killed with SIGKILL mid-run.
+"""Session creation on real Celery workers: real redis-servers (one the broker and the
+results, one the shared rate limit), the fake API, and prefork workers as separate processes;
+one worker is killed with SIGKILL mid-run, and the limiter's Redis restarts.
 
 Checked: every line gets exactly one outcome, the API holds exactly one session per key
-(none missing, none twice), no rolling second holds more than 125% of the shared limit, each
-worker process builds its own client after the fork (never the worker's main process), and
-malformed params fail at once with the typed parameter error.
+(none missing, none twice), creation pauses while the limiter's Redis is down, no rolling
+second holds more than 125% of the shared limit, each worker process builds its own client
+after the fork (never the worker's main process), and malformed params fail at once with
+the typed parameter error.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -48,13 +50,21 @@ def redis() -> Iterator[RedisServer]:
 
 
 @pytest.fixture
-def environment(redis, fake_qoder_threaded) -> dict[str, str]:
+def limiter_redis() -> Iterator[RedisServer]:
+    """The shared limit's own redis-server, restarted mid-run by the main test."""
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def environment(redis, limiter_redis, fake_qoder_threaded) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         PYTHONPATH=os.pathsep.join([str(TESTS), env.get("PYTHONPATH", "")]),
         QODER_TEST_BROKER=redis.url(0),
         QODER_TEST_BACKEND=redis.url(1),
-        QODER_TEST_LIMIT_URL=redis.url(2),
+        QODER_TEST_LIMIT_URL=limiter_redis.url(),
         QODER_TEST_WRITES_PER_SECOND=str(WRITES_PER_SECOND),
         QODER_TEST_TOKEN=fake_qoder_threaded.token,
         QODER_TEST_BASE_URL=fake_qoder_threaded.base_url,
@@ -125,7 +135,7 @@ def app(environment, monkeypatch):
 
 
 def test_celery_workers_create_each_session_once_within_the_shared_limit(
-    app, environment, fake_qoder_threaded, tmp_path
+    app, environment, fake_qoder_threaded, limiter_redis, tmp_path
 ) -> None:
     server: FakeQoderServer = fake_qoder_threaded
     server.inject(Fault.status_error(503), times=None, method="POST", path="/sessions",
@@ -145,6 +155,11 @@ def test_celery_workers_create_each_session_once_within_the_shared_limit(
         wait_until(lambda: len(server.sessions) >= SESSIONS // 3, 60, "a third of the sessions")
         workers.kill(first)
         workers.start("w3")
+        # The limiter's Redis restarts (empty): creation pauses, then resumes within the limit.
+        wait_until(lambda: len(server.sessions) >= SESSIONS // 2, 60, "half of the sessions")
+        limiter_redis.stop()
+        time.sleep(1.5)
+        limiter_redis.start()
         output = tmp_path / "out.jsonl"
         summary = collect_jsonl(app, source, output, batch_id="scaleout", timeout=90)
     finally:
@@ -172,9 +187,11 @@ def test_celery_workers_create_each_session_once_within_the_shared_limit(
     assert len(keys) == SESSIONS  # the malformed line never reached the API
 
     # The faults happened, and the shared limit held across all workers.
-    times = create_times(server)
+    times = sorted(create_times(server))
     assert len(times) > SESSIONS
     assert busiest_second(times) <= WRITES_PER_SECOND * 1.25
+    # Nothing started while the limiter's Redis was down (fails closed, then resumes).
+    assert max(later - earlier for earlier, later in itertools.pairwise(times)) >= 1.0
 
     # One client per pool process, built after the fork, never in a worker's main process.
     for name, process in zip(("w1", "w2", "w3"), workers.started, strict=True):
