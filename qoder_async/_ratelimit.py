@@ -118,11 +118,16 @@ class LocalRateLimiter:
 
             await limiter.acquire()
         """
-        now = time.monotonic()
-        start = max(now, self._next, self._resume_at)
-        self._next = start + self._interval
-        if start > now:
-            await anyio.sleep(start - now)
+        while True:
+            now = time.monotonic()
+            start = max(now, self._next, self._resume_at)
+            self._next = start + self._interval
+            if start > now:
+                await anyio.sleep(start - now)
+            if self._resume_at <= start:
+                return
+            # A pause began while this start waited and covers its slot: book again, behind
+            # it, so that the starts after a pause are spaced like any others.
 
     async def pause(self, seconds: float) -> None:
         """Hold every start for ``seconds`` from now.
@@ -152,16 +157,18 @@ class LocalRateLimiter:
 #: whole account and answers how long to wait for it. Times are the Redis server's (TIME),
 #: in microseconds, so the hosts' clocks do not matter. KEYS[1]: the next free start (the
 #: "theoretical arrival time"); KEYS[2]: the end of a pause a 429 asked for.
-#: ARGV[1]: microseconds between starts. Returns the microseconds to wait.
+#: ARGV[1]: microseconds between starts; ARGV[2]: the end of this process's own last slot
+#: (so that a Redis restarted empty never books over starts it already granted).
+#: Returns the microseconds to wait and the slot.
 _BOOK_START = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 local interval = tonumber(ARGV[1])
 local start = math.max(now, tonumber(redis.call('GET', KEYS[1]) or 0),
-                       tonumber(redis.call('GET', KEYS[2]) or 0))
+                       tonumber(redis.call('GET', KEYS[2]) or 0), tonumber(ARGV[2]))
 local ttl_ms = math.ceil((start + interval - now) / 1000) + 1000
 redis.call('SET', KEYS[1], string.format('%d', start + interval), 'PX', ttl_ms)
-return start - now
+return {start - now, start}
 """
 
 #: Hold every start until now + ARGV[1] microseconds (a later pause is never shortened).
@@ -182,7 +189,8 @@ class RedisRateLimiter:
     Starts are spaced ``1 / per_second`` apart for all of them together (GCRA, one atomic
     script in Redis, timed by the Redis server's clock), so no rolling second ever holds
     more than ``per_second`` starts, and each process waits for the start it booked
-    instead of polling. A 429's ``Retry-After`` moves every booking behind it.
+    instead of polling. A 429's ``Retry-After`` holds back every start not yet sent: new
+    bookings go behind the pause, and a waiting start whose slot it covers books again.
 
     When Redis cannot be reached, :meth:`acquire` keeps trying for ``unavailable_timeout``
     seconds (a Redis restart pauses requests, it does not fail them), then raises
@@ -244,6 +252,7 @@ class RedisRateLimiter:
         self._fallback = fallback
         self._unavailable_timeout = float(unavailable_timeout)
         self._outage = False
+        self._last_slot = 0  # the Redis server's microseconds
         self._state: tuple[int, Any, Any, Any] | None = None  # pid, client, book, pause
 
     def _connect(self) -> tuple[Any, Any]:
@@ -273,7 +282,13 @@ class RedisRateLimiter:
         while True:
             try:
                 book, _ = self._connect()
-                delay_us = await book(keys=self._keys, args=[self._interval_us])
+                floor = self._last_slot + self._interval_us
+                delay_us, slot = await book(keys=self._keys, args=[self._interval_us, floor])
+                self._last_slot = max(self._last_slot, int(slot))
+                if delay_us > 0:
+                    await anyio.sleep(delay_us / 1_000_000)
+                    if await self._paused_past(int(slot)):
+                        continue  # a pause began while this start waited: book again, behind it
             except Exception as exc:
                 if not _is_redis_failure(exc):
                     raise
@@ -296,9 +311,20 @@ class RedisRateLimiter:
             if self._outage:
                 self._outage = False
                 _log.warning("rate limiter: Redis at %s is back", self._where)
-            if delay_us > 0:
-                await anyio.sleep(delay_us / 1_000_000)
             return
+
+    async def _paused_past(self, slot: int) -> bool:
+        """Whether a pause published since ``slot`` was booked ends after it (``False`` if
+        Redis cannot say: the slot was granted before it went away)."""
+        state = self._state
+        assert state is not None
+        try:
+            resume = await state[1].get(self._keys[1])
+        except Exception as exc:
+            if not _is_redis_failure(exc):
+                raise
+            return False
+        return resume is not None and int(resume) > slot
 
     async def pause(self, seconds: float) -> None:
         """Hold every process's starts for ``seconds`` (a later pause is never shortened).

@@ -6,6 +6,7 @@ where the API would see it; each test would fail without the limiter it checks.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterator
 
@@ -16,6 +17,7 @@ from redis_server import RedisServer, free_port
 
 from qoder_async import (
     InvalidParameterError,
+    LocalRateLimiter,
     ParameterTypeError,
     Qoder,
     RateLimiter,
@@ -197,20 +199,25 @@ async def test_the_local_fallback_applies_while_redis_is_unreachable(fake_qoder,
 
 async def test_a_redis_restart_pauses_creation_and_the_limit_holds(fake_qoder) -> None:
     redis = RedisServer().start()
+
+    async def one_at_a_time(client: object) -> None:  # a worker: book, send, book again
+        for _ in range(10):
+            await client.sessions.create(agent=AGENT, environment_id=ENV)  # type: ignore[attr-defined]
+
     try:
         options = {"rate_limit_url": redis.url(), "writes_per_second": 10}
         async with fake_qoder.client(**options) as client, anyio.create_task_group() as group:
-            group.start_soon(create_concurrently, client, 30)
+            for _ in range(3):
+                group.start_soon(one_at_a_time, client)
             await anyio.sleep(1.0)
             await anyio.to_thread.run_sync(redis.stop)
-            stopped_at = anyio.current_time()
-            await anyio.sleep(1.0)
-            await anyio.to_thread.run_sync(redis.start)
-        assert anyio.current_time() - stopped_at >= 1.0
+            await anyio.sleep(1.5)
+            await anyio.to_thread.run_sync(redis.start)  # empty: the window starts over
     finally:
         redis.stop()
-    times = create_times(fake_qoder)
+    times = sorted(create_times(fake_qoder))
     assert len(times) == 30  # none failed, none sent twice
+    assert max(b - a for a, b in itertools.pairwise(times)) >= 1.0  # paused while down
     assert busiest_second(times) <= 11
 
 
@@ -226,3 +233,46 @@ def test_the_blocking_client_takes_the_same_limit(fake_qoder_threaded, redis) ->
         for _ in range(8):
             client.sessions.create(agent=AGENT, environment_id=ENV)
     assert busiest_second(create_times(fake_qoder_threaded)) <= 6
+
+
+async def starts_around_a_pause(limiter: RateLimiter, pauser: RateLimiter) -> list[float]:
+    """Five starts booked at 10/s, then a 1 s pause published (by ``pauser``) right after the
+    first: the times, from the first booking, at which each start was let through."""
+    began = anyio.current_time()
+    starts: list[float] = []
+
+    async def start() -> None:
+        await limiter.acquire()
+        starts.append(anyio.current_time() - began)
+
+    async with anyio.create_task_group() as group:
+        for _ in range(5):
+            group.start_soon(start)
+        await anyio.sleep(0.05)  # the first went at once; the others wait for their slots
+        await pauser.pause(1.0)
+    return sorted(starts)
+
+
+def assert_held_back_and_spaced(starts: list[float]) -> None:
+    assert starts[0] < 0.05
+    later = starts[1:]
+    assert all(t >= 1.0 for t in later), starts  # none slipped through during the pause
+    gaps = [b - a for a, b in itertools.pairwise(later)]
+    assert all(gap >= 0.09 for gap in gaps), starts  # and they are spaced, not a burst
+
+
+@pytest.mark.anyio
+async def test_a_pause_holds_back_starts_that_were_already_waiting() -> None:
+    limiter = LocalRateLimiter(10)
+    assert_held_back_and_spaced(await starts_around_a_pause(limiter, limiter))
+
+
+@pytest.mark.anyio
+async def test_a_pause_from_another_process_holds_back_waiting_starts(redis) -> None:
+    one = RedisRateLimiter(redis.url(), 10, key="pause-1")
+    other = RedisRateLimiter(redis.url(), 10, key="pause-1")  # another process's limiter
+    try:
+        assert_held_back_and_spaced(await starts_around_a_pause(one, other))
+    finally:
+        await one.aclose()
+        await other.aclose()
