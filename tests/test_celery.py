@@ -11,6 +11,7 @@ the typed parameter error.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import os
@@ -220,3 +221,28 @@ def test_a_solo_worker_runs_tasks_with_the_client_of_its_own_process(
     failure = caught.value
     assert (failure.error_type, failure.status_code) == ("InvalidParameterError", None)
     assert "environment_id" in failure.message and not failure.transient
+
+
+def test_monitoring_sees_the_parameter_names_but_never_their_values(app, redis, tmp_path) -> None:
+    """Celery shows ``argsrepr`` in logs and monitors; a repository token must not be in it."""
+    import redis as redis_py
+
+    secret = "ghp_celery-must-not-show"
+    repo = {
+        "type": "github_repository",
+        "url": "https://github.com/o/r",
+        "authorization_token": secret,
+    }
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        json.dumps({"agent": AGENT, "environment_id": ENV, "resources": [repo]}) + "\n"
+    )
+    assert enqueue_jsonl(app, source, batch_id="shown", queue="unserved") == 1
+    with redis_py.Redis.from_url(redis.url(0)) as broker:
+        (raw,) = broker.lrange("unserved", 0, -1)
+        broker.delete("unserved")
+    message = json.loads(raw)
+    (_, params), _, _ = json.loads(base64.b64decode(message["body"]))
+    assert params["resources"][0]["authorization_token"] == secret  # the task carries it...
+    shown = message["headers"]["argsrepr"]
+    assert secret not in shown and "resources" in shown  # ...what is shown does not

@@ -28,21 +28,15 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 import inspect
-import json
 import logging
 import os
 import random
 import threading
-import uuid
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
-import attrs
 from celery import Celery, Task, signals
-from celery.result import AsyncResult
 
 from .._client import AsyncQoder
 from .._errors import (
@@ -57,8 +51,8 @@ from .._models._converter import to_dict
 from .._retry import RetryPolicy, retry_after_seconds
 from .._session_params import item_arguments
 from .._sync import Qoder
-from ..cli._batch_input import BadLine, InputLines, fingerprint, fingerprint_hex, parse_line
-from ..cli._journal import new_header
+from ._celery_jsonl import CollectSummary, collect_jsonl, enqueue_jsonl
+from ._celery_keys import TASK_NAME, idempotency_key_for, shown_arguments, task_id_for
 
 __all__ = [
     "TASK_NAME",
@@ -72,9 +66,7 @@ __all__ = [
     "worker_client",
 ]
 
-TASK_NAME = "qoder_async.create_session"
 _log = logging.getLogger("qoder_async")
-_NAMESPACE = uuid.UUID("5b0d3c52-8a53-4d4c-9b5e-4f4f2b7a2c11")
 _CLIENT_OPTIONS = frozenset(inspect.signature(AsyncQoder.__init__).parameters) - {"self"}
 #: A task's own retries: up to this many, backing off to at most this many seconds.
 _TASK_RETRIES = 10
@@ -135,35 +127,6 @@ class SessionTaskError(Exception):
     def __str__(self) -> str:
         status = f" {self.status_code}" if self.status_code is not None else ""
         return f"{self.error_type}{status}: {self.message}"
-
-
-def idempotency_key_for(key: str) -> str:
-    """The idempotency key of the create for task key ``key``: the same on every attempt,
-    every redelivery and every host, shaped like the UUID4 the API documents.
-
-    Args:
-        key: the task's key (``enqueue_jsonl`` uses ``"<batch>:<line>:<fingerprint>"``).
-
-    Example::
-
-        idempotency_key_for("orders-2026-12:17:9c1c01dc3ac1445a")
-    """
-    digest = hashlib.sha256(b"qoder-async celery\0" + key.encode()).digest()
-    return str(uuid.UUID(bytes=digest[:16], version=4))
-
-
-def task_id_for(key: str) -> str:
-    """The Celery task id ``enqueue_jsonl`` gives the task of ``key`` (so a collector in
-    another process finds its result from the input alone).
-
-    Args:
-        key: the task's key.
-
-    Example::
-
-        AsyncResult(task_id_for(key), app=app).get()
-    """
-    return str(uuid.uuid5(_NAMESPACE, key))
 
 
 # -- the worker side ---------------------------------------------------------------------
@@ -289,7 +252,10 @@ def _create(task: Task, client: Qoder, key: object, params: object) -> dict[str,
         if not _retryable(exc):
             raise SessionTaskError.from_error(exc) from None
         failure = SessionTaskError.from_error(exc, transient=True)
-        raise task.retry(exc=failure, countdown=_countdown(exc, task.request.retries)) from None
+        countdown = _countdown(exc, task.request.retries)
+        raise task.retry(
+            exc=failure, countdown=countdown, argsrepr=shown_arguments(key, params)
+        ) from None
     return to_dict(session)  # type: ignore[no-any-return]
 
 
@@ -303,139 +269,3 @@ def _countdown(error: APIError, retries: int) -> float:
         if asked is not None:
             return min(asked, _MAX_COUNTDOWN)
     return min(2.0**retries, _MAX_COUNTDOWN) * random.uniform(0.5, 1.0)
-
-
-# -- producer and collector --------------------------------------------------------------
-
-
-def _lines(
-    source: InputLines, batch_id: str
-) -> Iterator[tuple[int, str, dict[str, Any] | BadLine]]:
-    """``(line number, key, params or the reason they are bad)`` of every non-blank line."""
-    with open(source.path, "rb") as file:
-        for number, raw in enumerate(file, start=1):
-            if number > source.lines:
-                break
-            line = raw.strip()
-            if line:
-                fp = fingerprint_hex(fingerprint(line))
-                yield number, f"{batch_id}:{number}:{fp}", parse_line(line)
-
-
-def enqueue_jsonl(
-    app: Celery, path: str | os.PathLike[str], *, batch_id: str | None = None, **send_options: Any
-) -> int:
-    """Send one ``create_session`` task per line of a JSONL file of create parameters.
-
-    A task's key is ``"<batch_id>:<line>:<fingerprint of the line>"`` and its task id is
-    derived from it, so enqueuing the same file twice creates no second session, and an
-    edited line is a new task. Lines that are not JSON objects are not sent (the collector
-    records them as failed).
-
-    Args:
-        app: the Celery app the workers run.
-        path: the input file (one JSON object of ``sessions.create`` parameters per line).
-        batch_id: what makes this batch's keys its own (default: the input's absolute path).
-        **send_options: for ``apply_async`` (``queue``, ``priority``, ...).
-
-    Returns:
-        How many tasks were sent.
-
-    Example::
-
-        enqueue_jsonl(app, "sessions.jsonl", batch_id="orders-2026-12")
-    """
-    source = InputLines.open(os.fspath(path))
-    batch = batch_id or source.default_batch_id()
-    sent = 0
-    try:
-        for _, key, params in _lines(source, batch):
-            if isinstance(params, BadLine):
-                continue
-            app.send_task(TASK_NAME, args=(key, params), task_id=task_id_for(key), **send_options)
-            sent += 1
-    finally:
-        source.close()
-    return sent
-
-
-@attrs.frozen
-class CollectSummary:
-    """What :func:`collect_jsonl` wrote.
-
-    Example::
-
-        summary = collect_jsonl(app, "sessions.jsonl", "out.jsonl")
-        print(summary.ok, summary.failed)
-    """
-
-    ok: int
-    failed: int
-
-
-def collect_jsonl(
-    app: Celery,
-    path: str | os.PathLike[str],
-    output: str | os.PathLike[str],
-    *,
-    batch_id: str | None = None,
-    timeout: float | None = None,
-) -> CollectSummary:
-    """Wait for every task :func:`enqueue_jsonl` sent for ``path`` and write the outcomes
-    to ``output`` in the CLI's ``create-many`` format (a header, then one record per line).
-
-    Args:
-        app: the Celery app (with a result backend).
-        path: the same input file.
-        output: a new file to write (an existing one is refused, never overwritten).
-        batch_id: the same batch id as the producer's.
-        timeout: seconds to wait for each result, or ``None`` to wait as long as it takes.
-
-    Returns:
-        The number of sessions created and of lines that failed.
-
-    Example::
-
-        summary = collect_jsonl(app, "sessions.jsonl", "out.jsonl", batch_id="orders-2026-12")
-    """
-    source = InputLines.open(os.fspath(path))
-    batch = batch_id or source.default_batch_id()
-    ok = failed = 0
-    try:
-        with Path(output).open("x", encoding="utf-8") as out:
-            out.write(_dump(new_header(source, batch)))
-            for number, key, params in _lines(source, batch):
-                record = _outcome(app, key, params, timeout)
-                record = {"line": number, "fingerprint": key.rsplit(":", 1)[1], **record}
-                out.write(_dump(record))
-                ok, failed = (ok + 1, failed) if record["ok"] else (ok, failed + 1)
-    finally:
-        source.close()
-    return CollectSummary(ok, failed)
-
-
-def _outcome(app: Celery, key: str, params: object, timeout: float | None) -> dict[str, Any]:
-    if isinstance(params, BadLine):
-        error = {"type": "InvalidParameterError", "status_code": None}
-        return {"ok": False, "transient": False, "error": {**error, "message": params.reason}}
-    result = AsyncResult(task_id_for(key), app=app)
-    value = result.get(timeout=timeout, propagate=False)
-    own = params.get("idempotency_key") if isinstance(params, dict) else None
-    record: dict[str, Any] = {"ok": result.successful()}
-    if result.successful():
-        record["idempotency_key"] = own or idempotency_key_for(key)
-        record["session"] = value
-        return record
-    record["transient"] = bool(getattr(value, "transient", False))
-    record["idempotency_key"] = own or idempotency_key_for(key)
-    record["error"] = {
-        "type": getattr(value, "error_type", type(value).__name__),
-        "status_code": getattr(value, "status_code", None),
-        "message": getattr(value, "message", str(value)),
-        "request_id": getattr(value, "request_id", None),
-    }
-    return record
-
-
-def _dump(record: Mapping[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
