@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import uuid
 from collections import deque
 from collections.abc import (
@@ -47,14 +46,14 @@ import anyio
 import attrs
 
 from ._bulk_results import BulkProgress, BulkResult, RateMeter
-from ._errors import APIConnectionError, APIStatusError, InvalidParameterError, ParameterTypeError
+from ._errors import APIConnectionError, APIStatusError, ParameterTypeError
 from ._flow import Attempts, Flow, current_attempts
 from ._hooks import ErrorInfo, Hooks, RetryInfo
 from ._models.session import Session
 from ._retry import retry_after_seconds
 from ._send import Requester
 from ._session_params import item_arguments
-from ._validation import check_idempotency_key
+from ._validation import check_idempotency_key, check_positive
 
 __all__ = ["BulkProgress", "BulkResult", "Create", "KeyFn", "create_many"]
 
@@ -391,15 +390,6 @@ async def _results(engine_args: dict[str, Any], ordered: bool) -> AsyncIterator[
             _log.error("create_many: the batch failed", exc_info=driver.exception())
 
 
-def _check_positive(field: str, value: object, *, integer: bool = False) -> None:
-    kinds: tuple[type, ...] = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds):
-        expected = "an int" if integer else "a number"
-        raise ParameterTypeError(field, f"expected {expected}, got {type(value).__name__}")
-    if not 0 < float(value) < math.inf:  # type: ignore[arg-type]
-        raise InvalidParameterError(field, f"must be positive and finite, got {value!r}")
-
-
 def create_many(
     requester: Requester,
     make_create: Callable[[Requester], Create],
@@ -418,10 +408,10 @@ def create_many(
         raise ParameterTypeError(
             "items", f"expected an iterable of create parameters, got {type(items).__name__}"
         )
-    _check_positive("concurrency", concurrency, integer=True)
+    check_positive("concurrency", concurrency, integer=True)
     if rate_limit is not None:
-        _check_positive("rate_limit", rate_limit)
-    _check_positive("progress_interval", progress_interval)
+        check_positive("rate_limit", rate_limit)
+    check_positive("progress_interval", progress_interval)
     for field, flag in (("ordered", ordered), ("adaptive", adaptive)):
         if not isinstance(flag, bool):
             raise ParameterTypeError(field, f"expected True or False, got {flag!r:.40}")

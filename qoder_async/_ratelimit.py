@@ -13,7 +13,6 @@ so that one process's ``Retry-After`` holds back every process sharing the limit
 from __future__ import annotations
 
 import logging
-import math
 import os
 import time
 from typing import Any, Protocol, runtime_checkable
@@ -22,31 +21,14 @@ from urllib.parse import urlsplit
 import anyio
 
 from ._errors import InvalidParameterError, ParameterTypeError, RateLimiterUnavailableError
+from ._validation import check_positive
 
-__all__ = ["LocalRateLimiter", "RateLimiter", "RedisRateLimiter", "build_limiter", "check_rate"]
+__all__ = ["LocalRateLimiter", "RateLimiter", "RedisRateLimiter", "build_limiter"]
 
 _log = logging.getLogger("qoder_async")
 
 #: Waits between attempts to reach Redis while it is down: from this, doubling, to 1 s.
 _FIRST_RECONNECT_WAIT = 0.05
-
-
-def check_rate(field: str, value: object) -> float:
-    """``value`` as a positive, finite number of starts per second.
-
-    Args:
-        field: the argument's name, for the error.
-        value: what the caller gave.
-
-    Example::
-
-        check_rate("writes_per_second", 20)  # 20.0
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ParameterTypeError(field, "expected a number of requests per second")
-    if not 0 < value < math.inf:
-        raise InvalidParameterError(field, f"must be a positive finite number, got {value!r}")
-    return float(value)
 
 
 @runtime_checkable
@@ -106,7 +88,7 @@ class LocalRateLimiter:
     """
 
     def __init__(self, per_second: float) -> None:
-        self.per_second = check_rate("per_second", per_second)
+        self.per_second = check_positive("per_second", per_second)
         self._interval = 1.0 / self.per_second
         self._next = 0.0
         self._resume_at = 0.0
@@ -241,7 +223,7 @@ class RedisRateLimiter:
             raise InvalidParameterError(
                 "rate_limit_url", "needs the redis extra: pip install 'qoder-async[redis]'"
             ) from None
-        self.per_second = check_rate("writes_per_second", per_second)
+        self.per_second = check_positive("writes_per_second", per_second)
         self._interval_us = max(1, round(1_000_000 / self.per_second))
         self._url = url
         self._where = parts.hostname or parts.path or "redis"
@@ -419,13 +401,13 @@ def build_limiter(
     if rate_limit_url is None:
         if rate_limit_fallback is not None:
             raise InvalidParameterError("rate_limit_fallback", "only applies with rate_limit_url")
-        return LocalRateLimiter(check_rate("writes_per_second", writes_per_second)), True
+        return LocalRateLimiter(check_positive("writes_per_second", writes_per_second)), True
     fallback = None
     if rate_limit_fallback is not None:
-        fallback = LocalRateLimiter(check_rate("rate_limit_fallback", rate_limit_fallback))
+        fallback = LocalRateLimiter(check_positive("rate_limit_fallback", rate_limit_fallback))
     limiter = RedisRateLimiter(
         rate_limit_url,  # type: ignore[arg-type]
-        check_rate("writes_per_second", writes_per_second),
+        check_positive("writes_per_second", writes_per_second),
         key=rate_limit_key,  # type: ignore[arg-type]
         fallback=fallback,
     )

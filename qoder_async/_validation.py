@@ -8,6 +8,7 @@ what we send is what lets the API be liberal in what it accepts.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -29,6 +30,7 @@ __all__ = [
     "check_json_object",
     "check_int_range",
     "check_metadata",
+    "check_positive",
     "check_optional_str",
     "check_resources",
     "path_segment",
@@ -101,6 +103,17 @@ def check_optional_str(field: str, value: object, max_chars: int = 10_000) -> st
     if len(value) > max_chars:
         raise InvalidParameterError(field, f"longer than {max_chars} characters ({len(value)})")
     return value
+
+
+def check_positive(field: str, value: object, *, integer: bool = False) -> float:
+    """A positive, finite number (an ``int`` with ``integer``; never a ``bool``), as a float."""
+    kinds: tuple[type, ...] = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        expected = "an int" if integer else "a number"
+        raise ParameterTypeError(field, f"expected {expected}, got {_type_name(value)}")
+    if not 0 < value < math.inf:  # type: ignore[operator]
+        raise InvalidParameterError(field, f"must be positive and finite, got {value!r}")
+    return float(value)  # type: ignore[arg-type]
 
 
 def check_int_range(field: str, value: object, low: int, high: int) -> int:

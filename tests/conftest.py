@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from redis_server import RedisServer
 
 from qoder_async import RetryPolicy
 
@@ -75,3 +76,12 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     if complaints:
         pytest.fail(f"asyncio complained during {item.nodeid}: {complaints}", pytrace=False)
     return result
+
+
+@pytest.fixture(scope="module")
+def redis() -> Iterator[RedisServer]:
+    """A real ``redis-server`` on loopback for one test module (skipped, or failed in CI,
+    where none is installed: see ``redis_server``)."""
+    server = RedisServer().start()
+    yield server
+    server.stop()

@@ -43,13 +43,6 @@ SESSIONS = 300
 WRITES_PER_SECOND = 25
 
 
-@pytest.fixture(scope="module")
-def redis() -> Iterator[RedisServer]:
-    server = RedisServer().start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def limiter_redis() -> Iterator[RedisServer]:
     """The shared limit's own redis-server, restarted mid-run by the main test."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Iterator
 
 import anyio
 import pytest
@@ -65,13 +64,6 @@ class Recording:
 
     async def aclose(self) -> None:
         self.closed = True
-
-
-@pytest.fixture(scope="module")
-def redis() -> Iterator[RedisServer]:
-    server = RedisServer().start()
-    yield server
-    server.stop()
 
 
 # -- in one process ----------------------------------------------------------------------

@@ -6,11 +6,9 @@ import asyncio
 import os
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from redis_server import RedisServer, redis_executable
 
 from qoder_async.testing import FakeQoderServer
 
@@ -25,19 +23,11 @@ def test_the_readme_has_examples() -> None:
     assert len(EXAMPLES) >= 8
 
 
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    redis_executable()  # skips (or fails in CI) without redis-server
-    server = RedisServer().start()
-    yield server.url()
-    server.stop()
-
-
 @pytest.mark.parametrize("index", range(len(EXAMPLES)))
 async def test_readme_example_runs(index: int, request: pytest.FixtureRequest) -> None:
     code = EXAMPLES[index]
     # The scaling-out examples need a Redis: a real redis-server, as the limiter tests use.
-    redis = {"REDIS_URL": request.getfixturevalue("redis_url")} if "REDIS_URL" in code else {}
+    redis = {"REDIS_URL": request.getfixturevalue("redis").url()} if "REDIS_URL" in code else {}
     async with FakeQoderServer() as server:
         env = {
             **os.environ,

@@ -13,7 +13,7 @@ import attrs
 from celery import Celery
 from celery.result import AsyncResult
 
-from ..cli._batch_input import BadLine, InputLines, fingerprint, fingerprint_hex, parse_line
+from ..cli._batch_input import BadLine, InputLines, fingerprint_hex, parse_line
 from ..cli._journal import new_header
 from ._celery_keys import TASK_NAME, idempotency_key_for, shown_arguments, task_id_for
 
@@ -22,16 +22,17 @@ __all__ = ["CollectSummary", "collect_jsonl", "enqueue_jsonl"]
 
 def _lines(
     source: InputLines, batch_id: str
-) -> Iterator[tuple[int, str, dict[str, Any] | BadLine]]:
-    """``(line number, key, params or the reason they are bad)`` of every non-blank line."""
+) -> Iterator[tuple[int, str, str, dict[str, Any] | BadLine]]:
+    """``(line number, fingerprint, key, params or the reason they are bad)`` of every
+    non-blank line (the fingerprints are the ones ``InputLines.open`` computed)."""
     with open(source.path, "rb") as file:
         for number, raw in enumerate(file, start=1):
             if number > source.lines:
                 break
-            line = raw.strip()
-            if line:
-                fp = fingerprint_hex(fingerprint(line))
-                yield number, f"{batch_id}:{number}:{fp}", parse_line(line)
+            fp = source.fingerprints[number - 1]
+            if fp:  # 0: a blank line
+                fp_hex = fingerprint_hex(fp)
+                yield number, fp_hex, f"{batch_id}:{number}:{fp_hex}", parse_line(raw.strip())
 
 
 def enqueue_jsonl(
@@ -61,7 +62,7 @@ def enqueue_jsonl(
     batch = batch_id or source.default_batch_id()
     sent = 0
     try:
-        for _, key, params in _lines(source, batch):
+        for _, _, key, params in _lines(source, batch):
             if isinstance(params, BadLine):
                 continue
             app.send_task(
@@ -122,11 +123,17 @@ def collect_jsonl(
     try:
         with Path(output).open("x", encoding="utf-8") as out:
             out.write(_dump(new_header(source, batch)))
-            for number, key, params in _lines(source, batch):
-                record = _outcome(app, key, params, timeout)
-                record = {"line": number, "fingerprint": key.rsplit(":", 1)[1], **record}
+            for number, fp_hex, key, params in _lines(source, batch):
+                record = {
+                    "line": number,
+                    "fingerprint": fp_hex,
+                    **_outcome(app, key, params, timeout),
+                }
                 out.write(_dump(record))
-                ok, failed = (ok + 1, failed) if record["ok"] else (ok, failed + 1)
+                if record["ok"]:
+                    ok += 1
+                else:
+                    failed += 1
     finally:
         source.close()
     return CollectSummary(ok, failed)

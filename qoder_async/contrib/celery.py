@@ -71,6 +71,8 @@ _CLIENT_OPTIONS = frozenset(inspect.signature(AsyncQoder.__init__).parameters) -
 #: A task's own retries: up to this many, backing off to at most this many seconds.
 _TASK_RETRIES = 10
 _MAX_COUNTDOWN = 60.0
+#: Which failures another attempt may cure: the client's own rules.
+_POLICY = RetryPolicy()
 
 
 class SessionTaskError(Exception):
@@ -260,7 +262,7 @@ def _create(task: Task, client: Qoder, key: object, params: object) -> dict[str,
 
 
 def _retryable(error: APIError) -> bool:
-    return isinstance(error, RateLimiterUnavailableError) or RetryPolicy().is_retryable(error)
+    return isinstance(error, RateLimiterUnavailableError) or _POLICY.is_retryable(error)
 
 
 def _countdown(error: APIError, retries: int) -> float:
