@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections import deque
 from collections.abc import (
     AsyncIterable,
@@ -53,7 +52,7 @@ from ._models.session import Session
 from ._retry import retry_after_seconds
 from ._send import Requester
 from ._session_params import item_arguments
-from ._validation import check_idempotency_key, check_positive
+from ._validation import check_idempotency_key, check_positive, new_idempotency_key
 
 __all__ = ["BulkProgress", "BulkResult", "Create", "KeyFn", "create_many"]
 
@@ -289,7 +288,7 @@ class _Engine:
         arguments, key = item_arguments(index, item)
         if key is None:
             if self._key_fn is None:
-                return arguments, str(uuid.uuid4())
+                return arguments, new_idempotency_key()
             key = self._key_fn(index, item)
         return arguments, check_idempotency_key(key)
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import inspect
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, TypeVar
 
@@ -52,7 +51,7 @@ from ._responses import Parser, malformed, parse_success, status_error
 from ._retry import describe, retry_after_seconds, retry_call
 from ._transport import AsyncTransport, Request, Response
 from ._types import NOT_GIVEN, NotGiven
-from ._validation import check_idempotency_key, check_int_range
+from ._validation import check_idempotency_key, check_int_range, new_idempotency_key
 
 __all__ = ["Call", "ClientConfig", "Requester"]
 
@@ -157,7 +156,7 @@ class Requester:
             # Chosen once per logical call and reused by every retry, so a retried create
             # replays the stored response instead of creating a second session.
             if key is None:
-                key = str(uuid.uuid4())
+                key = new_idempotency_key()
             headers["Idempotency-Key"] = key
         if extra_headers:
             headers.update(extra_headers)

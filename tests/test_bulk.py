@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 import weakref
 from collections import Counter
 from contextlib import aclosing
@@ -96,6 +97,15 @@ async def test_one_result_per_item_through_transient_failures(fake_qoder) -> Non
     # Lost responses were retried with the same key and replayed: no duplicate sessions.
     assert len(fake_qoder.sessions) == len(ok)
     assert len({r.session.id for r in ok if r.session}) == len(ok)
+
+
+async def test_generated_keys_are_canonical_unique_uuid4_strings(fake_qoder, qoder_client) -> None:
+    results = await collect(qoder_client, (item(i) for i in range(200)))
+    keys = keys_sent(fake_qoder)
+    assert all(r.ok for r in results) and len(keys) == 200 and set(keys.values()) == {1}
+    for key in keys:
+        parsed = uuid.UUID(key)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, key)
 
 
 async def test_requests_in_flight_never_exceed_concurrency(fake_qoder, qoder_client) -> None:
